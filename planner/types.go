@@ -1,0 +1,165 @@
+package planner
+
+import "time"
+
+// Topology names one way of getting data from the internet into the VPC database.
+type Topology string
+
+// The topologies the planner estimates. Their string values are the names used in
+// stack config (`lambdabridge:topology`), in the JSON report and in the CLI.
+const (
+	// Destination: a no-VPC fetcher returns the compressed envelope; a Lambda onSuccess
+	// destination hands the invocation record to the VPC writer.
+	Destination Topology = "destination"
+	// S3: the fetcher PUTs the envelope; the writer GETs it through a free S3 gateway endpoint.
+	S3 Topology = "s3"
+	// NATGateway: one VPC function (relay) with egress through a managed NAT gateway.
+	NATGateway Topology = "nat-gateway"
+	// NATInstance: one VPC function (relay) with egress through a t4g.nano NAT instance.
+	NATInstance Topology = "nat-instance"
+	// IPv6: one dual-stack VPC function (relay) with egress through an egress-only internet gateway.
+	IPv6 Topology = "ipv6"
+)
+
+// AllTopologies lists every topology in tie-break order: fewer moving parts first.
+var AllTopologies = []Topology{Destination, IPv6, S3, NATInstance, NATGateway}
+
+// FreeTier is the account's free-tier standing.
+type FreeTier string
+
+// Free-tier standings accepted by the planner.
+const (
+	// AlwaysFree: only the Always Free allowances (every account today).
+	AlwaysFree FreeTier = "always-free"
+	// Legacy12Month: the 12-month offers of accounts created before 2025-07-15, while they last.
+	Legacy12Month FreeTier = "legacy-12-month"
+	// NoFreeTier: allowances already used elsewhere; everything is billed.
+	NoFreeTier FreeTier = "none"
+)
+
+// Input is everything the planner needs to know about the workload. Zero values are
+// documented per field; use Defaults to fill them.
+type Input struct {
+	// Schedule is an EventBridge schedule expression: rate(...) or cron(...).
+	Schedule string
+	// PayloadBytes is the measured raw size of one fetched response.
+	PayloadBytes int64
+	// CompressedBytes is the measured size of that response after the fetcher's codec.
+	CompressedBytes int64
+	// Region is an AWS region present in the price book, e.g. "ap-northeast-1".
+	Region string
+	// FreeTier is the account's free-tier standing; empty means AlwaysFree.
+	FreeTier FreeTier
+	// CreditsUSD is an optional credit balance; the report says how many months it lasts.
+	CreditsUSD float64
+	// MemoryMB is the Lambda memory size of each function; zero means 128.
+	MemoryMB int
+	// Architecture is "arm64" (default) or "x86_64".
+	Architecture string
+	// FetchMillis is the expected billed duration of one fetch; zero means the default.
+	FetchMillis int
+	// WriteMillis is the expected billed duration of one write; zero means the default.
+	WriteMillis int
+	// SingleFunction restricts the choice to topologies with one function that has both
+	// internet and database access (nat-gateway, nat-instance, ipv6).
+	SingleFunction bool
+	// ExistingNAT says the VPC already pays for a NAT gateway, so its hours cost nothing extra.
+	ExistingNAT bool
+	// SourceHasIPv6 says whether the source host has an AAAA record; nil means unknown
+	// (the ipv6 topology is then rejected until measured).
+	SourceHasIPv6 *bool
+	// Spill says the fetcher may spill oversized records to S3 in destination mode.
+	Spill bool
+	// AsOf is the day the plan is made for; prices and limits in force that day apply.
+	// Zero means today.
+	AsOf time.Time
+}
+
+// Usage is what one topology consumes in a 730-hour month.
+type Usage struct {
+	// Invocations counts Lambda invocations (every function of the topology).
+	Invocations int64 `json:"invocations"`
+	// GBSeconds is billed Lambda compute, memory in GB times billed seconds.
+	GBSeconds float64 `json:"gbSeconds"`
+	// S3Puts counts S3 PUT requests.
+	S3Puts int64 `json:"s3Puts"`
+	// S3Gets counts S3 GET requests.
+	S3Gets int64 `json:"s3Gets"`
+	// NATHours counts NAT gateway or NAT instance hours.
+	NATHours float64 `json:"natHours"`
+	// NATGB is data processed by the NAT, in GB (10^9 bytes).
+	NATGB float64 `json:"natGB"`
+}
+
+// CostLine is one priced item of an estimate: quantity times unit price, less any
+// free allowance. Source and EffectiveFrom come from the price book entry used.
+type CostLine struct {
+	Item          string  `json:"item"`
+	Quantity      float64 `json:"quantity"`
+	Unit          string  `json:"unit"`
+	FreeQuantity  float64 `json:"freeQuantity"`
+	UnitUSD       float64 `json:"unitUSD"`
+	MonthlyUSD    float64 `json:"monthlyUSD"`
+	Source        string  `json:"source"`
+	EffectiveFrom string  `json:"effectiveFrom"`
+}
+
+// Estimate is the planner's verdict on one topology.
+type Estimate struct {
+	Name         Topology   `json:"name"`
+	Valid        bool       `json:"valid"`
+	Reasons      []string   `json:"reasons"`
+	MonthlyUSD   float64    `json:"monthlyUSD"`
+	FitsFreeTier bool       `json:"fitsFreeTier"`
+	Usage        Usage      `json:"usage"`
+	Lines        []CostLine `json:"lines"`
+}
+
+// Report is the result of Plan. Its JSON form is a documented, stable contract (README).
+type Report struct {
+	Chosen        Topology   `json:"chosen"`
+	Region        string     `json:"region"`
+	AsOf          string     `json:"asOf"`
+	Schedule      string     `json:"schedule"`
+	RunsPerMonth  int64      `json:"runsPerMonth"`
+	PeakMonthRuns int64      `json:"peakMonthRuns"`
+	PeakMonth     string     `json:"peakMonth"`
+	Payload       Payload    `json:"payload"`
+	Topologies    []Estimate `json:"topologies"`
+	// Common lists costs every topology pays the same (the database); shown once.
+	Common           []CostLine `json:"common"`
+	CommonMonthlyUSD float64    `json:"commonMonthlyUSD"`
+	// Guardrails lists what the alarms, metrics and budget cost; shown as its own line.
+	Guardrails           []CostLine `json:"guardrails"`
+	GuardrailsMonthlyUSD float64    `json:"guardrailsMonthlyUSD"`
+	// TotalMonthlyUSD is the chosen topology plus common costs plus guardrails.
+	TotalMonthlyUSD float64 `json:"totalMonthlyUSD"`
+	// CreditMonths is how many months CreditsUSD lasts at TotalMonthlyUSD (0 when no credits given).
+	CreditMonths float64 `json:"creditMonths,omitempty"`
+}
+
+// Payload describes the destination record check.
+type Payload struct {
+	RawBytes        int64 `json:"rawBytes"`
+	CompressedBytes int64 `json:"compressedBytes"`
+	// RecordBytes is the estimated size of the destination invocation record.
+	RecordBytes int64 `json:"recordBytes"`
+	// LimitBytes is the asynchronous invocation payload limit in force on AsOf.
+	LimitBytes int64 `json:"limitBytes"`
+	// UsableBytes is LimitBytes less the documented safety margin.
+	UsableBytes int64 `json:"usableBytes"`
+	// HeadroomPercent is RecordBytes as a percentage of LimitBytes.
+	HeadroomPercent float64 `json:"percentOfLimit"`
+	// MaxRawBytes is the largest raw payload that still fits at the measured compression ratio.
+	MaxRawBytes int64 `json:"maxRawBytes"`
+}
+
+// Find returns the estimate for t, or nil.
+func (r *Report) Find(t Topology) *Estimate {
+	for i := range r.Topologies {
+		if r.Topologies[i].Name == t {
+			return &r.Topologies[i]
+		}
+	}
+	return nil
+}
