@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 )
 
@@ -25,8 +26,7 @@ func TestFailureRecordReachesSQS(t *testing.T) {
 	clock := NewVirtualClock(t0)
 	cfg := DefaultConfig("arn:aws:lambda:us-east-1:123456789012:function:writer")
 	cfg.OnFailure = SQSDestination{Client: srv.Client(), QueueURL: url}
-	rec := &capture{}
-	iv, err := New(&script{outcomes: []string{"fail"}, clock: clock}, cfg, rec.build, WithClock(clock), WithRequestIDs(seqIDs()))
+	iv, err := New(&script{outcomes: []string{"fail"}, clock: clock}, cfg, WithClock(clock), WithRequestIDs(seqIDs()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestFailureRecordReachesSQS(t *testing.T) {
 	if got, want := aws.ToString(out.Messages[0].Body), string(res[0].Record); got != want {
 		t.Errorf("message body %s, want the record %s", got, want)
 	}
-	if rec.invs[0].Condition != ConditionRetriesExhausted || rec.invs[0].ApproximateInvokeCount != 3 {
-		t.Errorf("record %+v", rec.invs[0])
+	if rc := decode(t, res[0].Record).RequestContext; rc.Condition != event.ConditionRetriesExhausted || rc.ApproximateInvokeCount != 3 {
+		t.Errorf("record %s", res[0].Record)
 	}
 }

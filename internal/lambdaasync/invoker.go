@@ -20,18 +20,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
-)
 
-// Conditions of an invocation record (requestContext.condition), as Lambda writes them.
-const (
-	ConditionSuccess          = "Success"
-	ConditionRetriesExhausted = "RetriesExhausted"
-	ConditionEventAgeExceeded = "EventAgeExceeded"
+	"github.com/lambdabridge/lambdabridge/handlers/event"
 )
 
 // Lambda's documented async retry timing.
@@ -83,26 +77,6 @@ type Destination interface {
 	Send(ctx context.Context, record []byte) error
 }
 
-// Invocation is everything Lambda puts in a destination invocation record.
-type Invocation struct {
-	RequestID              string
-	FunctionARN            string
-	Condition              string
-	ApproximateInvokeCount int
-	Timestamp              time.Time
-	RequestPayload         json.RawMessage
-	// ResponsePayload is the function's last response (an error object on failure); nil
-	// when the function never ran (EventAgeExceeded after only system errors).
-	ResponsePayload json.RawMessage
-	// FunctionError is "" on success, else "Unhandled" or "Handled".
-	FunctionError string
-}
-
-// RecordBuilder renders an Invocation as the JSON record Lambda sends to a destination.
-// The pipeline passes the builder from handlers/event, so the writer receives records built
-// by the same code that parses them in its tests.
-type RecordBuilder func(Invocation) ([]byte, error)
-
 // Config is one function's asynchronous invocation configuration (its event invoke config).
 type Config struct {
 	// FunctionARN names the function in records.
@@ -134,7 +108,8 @@ func (c Config) Validate() error {
 // Result describes how one queued event ended.
 type Result struct {
 	RequestID string
-	// Condition is ConditionSuccess, ConditionRetriesExhausted or ConditionEventAgeExceeded.
+	// Condition is event.ConditionSuccess, event.ConditionRetriesExhausted or
+	// event.ConditionEventAgeExceeded.
 	Condition string
 	// Attempts counts function invocations (the record's approximateInvokeCount).
 	Attempts int
@@ -169,7 +144,6 @@ type Invoker struct {
 	fn      Function
 	cfg     Config
 	clock   Clock
-	records RecordBuilder
 	dups    func(requestID string) int
 	newID   func() string
 
@@ -190,15 +164,15 @@ func WithDuplicates(n func(requestID string) int) Option { return func(iv *Invok
 // WithRequestIDs replaces the random request-id generator (tests).
 func WithRequestIDs(next func() string) Option { return func(iv *Invoker) { iv.newID = next } }
 
-// New returns an async queue for fn. records renders invocation records for destinations.
-func New(fn Function, cfg Config, records RecordBuilder, opts ...Option) (*Invoker, error) {
+// New returns an async queue for fn.
+func New(fn Function, cfg Config, opts ...Option) (*Invoker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("async config of %s: %w", cfg.FunctionARN, err)
 	}
-	if fn == nil || records == nil {
-		return nil, errors.New("async invoker: function and record builder are required")
+	if fn == nil {
+		return nil, errors.New("async invoker: function is required")
 	}
-	iv := &Invoker{fn: fn, cfg: cfg, clock: RealClock{}, records: records, newID: randomID}
+	iv := &Invoker{fn: fn, cfg: cfg, clock: RealClock{}, newID: randomID}
 	for _, o := range opts {
 		o(iv)
 	}
@@ -257,7 +231,7 @@ func (iv *Invoker) process(ctx context.Context, id string, queued time.Time, pay
 	backoff := SystemErrorFirstBackoff
 	for {
 		if iv.clock.Now().Sub(queued) > iv.cfg.MaximumEventAge {
-			r.Condition = ConditionEventAgeExceeded
+			r.Condition = event.ConditionEventAgeExceeded
 			iv.count(func(s *Stats) { s.EventAgeExceeded++ })
 			break
 		}
@@ -283,13 +257,13 @@ func (iv *Invoker) process(ctx context.Context, id string, queued time.Time, pay
 			}
 		})
 		if resp.FunctionError == "" {
-			r.Condition = ConditionSuccess
+			r.Condition = event.ConditionSuccess
 			iv.count(func(s *Stats) { s.Successes++ })
 			break
 		}
 		iv.count(func(s *Stats) { s.FunctionErrors++ })
 		if r.Attempts > iv.cfg.MaximumRetryAttempts {
-			r.Condition = ConditionRetriesExhausted
+			r.Condition = event.ConditionRetriesExhausted
 			iv.count(func(s *Stats) { s.RetriesExhausted++ })
 			break
 		}
@@ -303,25 +277,13 @@ func (iv *Invoker) process(ctx context.Context, id string, queued time.Time, pay
 	}
 	r.Response = last.Payload
 	dest := iv.cfg.OnFailure
-	if r.Condition == ConditionSuccess {
+	if r.Condition == event.ConditionSuccess {
 		dest = iv.cfg.OnSuccess
 	}
 	if dest == nil {
 		return r, nil
 	}
-	inv := Invocation{
-		RequestID:              id,
-		FunctionARN:            iv.cfg.FunctionARN,
-		Condition:              r.Condition,
-		ApproximateInvokeCount: r.Attempts,
-		Timestamp:              iv.clock.Now().UTC(),
-		RequestPayload:         json.RawMessage(payload),
-		FunctionError:          last.FunctionError,
-	}
-	if r.Attempts > 0 {
-		inv.ResponsePayload = json.RawMessage(last.Payload)
-	}
-	rec, err := iv.records(inv)
+	rec, err := Record(id, iv.cfg.FunctionARN, iv.clock.Now(), r.Condition, r.Attempts, payload, last)
 	if err != nil {
 		r.DestinationErr = fmt.Errorf("build %s record for %s: %w", r.Condition, id, err)
 	} else {
@@ -337,6 +299,22 @@ func (iv *Invoker) process(ctx context.Context, id string, queued time.Time, pay
 		iv.count(func(s *Stats) { s.DestinationFailures++ })
 	}
 	return r, nil
+}
+
+// Record renders the invocation record Lambda sends to a destination, with handlers/event's
+// record type (the one the writer parses): condition, approximateInvokeCount, the request
+// payload, and the last response with its functionError ("Handled"/"Unhandled" on failure;
+// JSON null when the function never ran).
+func Record(requestID, functionARN string, at time.Time, condition string, attempts int, request []byte, last Response) ([]byte, error) {
+	rec := event.NewSuccessRecord(requestID, functionARN, at, request, last.Payload)
+	rec.RequestContext.Condition = condition
+	rec.RequestContext.ApproximateInvokeCount = attempts
+	rec.ResponseContext.FunctionError = last.FunctionError
+	b, err := rec.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("%s record: %w", condition, err)
+	}
+	return b, nil
 }
 
 func randomID() string {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/lambdabridge/lambdabridge/handlers/event"
 )
 
 var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -49,12 +51,14 @@ func (s *sink) Send(_ context.Context, rec []byte) error {
 	return nil
 }
 
-// capture is a RecordBuilder that keeps the Invocation and renders it as JSON.
-type capture struct{ invs []Invocation }
-
-func (c *capture) build(inv Invocation) ([]byte, error) {
-	c.invs = append(c.invs, inv)
-	return json.Marshal(inv)
+// decode parses a record the invoker sent, with the writer's own record type.
+func decode(t *testing.T, b []byte) *event.Record {
+	t.Helper()
+	var r event.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("record %s: %v", b, err)
+	}
+	return &r
 }
 
 func seqIDs() func() string {
@@ -77,38 +81,38 @@ func TestInvokeRetriesAndEventAge(t *testing.T) {
 		dest      string          // "success", "failure"
 	}{
 		{name: "success first time", outcomes: []string{"ok"}, retries: 2, age: 6 * time.Hour,
-			condition: ConditionSuccess, attempts: 1, sleeps: nil, callAt: []time.Duration{0}, dest: "success"},
+			condition: event.ConditionSuccess, attempts: 1, sleeps: nil, callAt: []time.Duration{0}, dest: "success"},
 		// fail at 0, wait 1 min, fail at 1 min, wait 2 min, succeed at 1+2 = 3 min.
 		{name: "two function errors then success", outcomes: []string{"fail", "fail", "ok"}, retries: 2, age: 6 * time.Hour,
-			condition: ConditionSuccess, attempts: 3, sleeps: []time.Duration{m, 2 * m}, callAt: []time.Duration{0, m, 3 * m}, dest: "success"},
+			condition: event.ConditionSuccess, attempts: 3, sleeps: []time.Duration{m, 2 * m}, callAt: []time.Duration{0, m, 3 * m}, dest: "success"},
 		// 1 first try + 2 retries = 3 attempts, all failing, at 0, 1 and 3 minutes.
 		{name: "retries exhausted (default 2)", outcomes: []string{"fail"}, retries: 2, age: 6 * time.Hour,
-			condition: ConditionRetriesExhausted, attempts: 3, sleeps: []time.Duration{m, 2 * m}, callAt: []time.Duration{0, m, 3 * m}, dest: "failure"},
+			condition: event.ConditionRetriesExhausted, attempts: 3, sleeps: []time.Duration{m, 2 * m}, callAt: []time.Duration{0, m, 3 * m}, dest: "failure"},
 		// 1 + 1 = 2 attempts: at 0 and 1 minute.
 		{name: "retries exhausted (1 retry)", outcomes: []string{"fail"}, retries: 1, age: 6 * time.Hour,
-			condition: ConditionRetriesExhausted, attempts: 2, sleeps: []time.Duration{m}, callAt: []time.Duration{0, m}, dest: "failure"},
+			condition: event.ConditionRetriesExhausted, attempts: 2, sleeps: []time.Duration{m}, callAt: []time.Duration{0, m}, dest: "failure"},
 		{name: "no retries", outcomes: []string{"fail", "ok"}, retries: 0, age: 6 * time.Hour,
-			condition: ConditionRetriesExhausted, attempts: 1, sleeps: nil, callAt: []time.Duration{0}, dest: "failure"},
+			condition: event.ConditionRetriesExhausted, attempts: 1, sleeps: nil, callAt: []time.Duration{0}, dest: "failure"},
 		// Max age 90 s: attempt 2 at 60 s (age 60 <= 90) runs; attempt 3 would be at 180 s > 90 s,
 		// so the event is discarded before the function gets its third try.
 		{name: "event too old for the second retry", outcomes: []string{"fail", "fail", "ok"}, retries: 2, age: 90 * time.Second,
-			condition: ConditionEventAgeExceeded, attempts: 2, sleeps: []time.Duration{m, 2 * m}, callAt: []time.Duration{0, m}, dest: "failure"},
+			condition: event.ConditionEventAgeExceeded, attempts: 2, sleeps: []time.Duration{m, 2 * m}, callAt: []time.Duration{0, m}, dest: "failure"},
 		// Max age 60 s: age exactly 60 s at the first retry is not older than the maximum.
 		{name: "age equal to the maximum still runs", outcomes: []string{"fail", "ok"}, retries: 2, age: 60 * time.Second,
-			condition: ConditionSuccess, attempts: 2, sleeps: []time.Duration{m}, callAt: []time.Duration{0, m}, dest: "success"},
+			condition: event.ConditionSuccess, attempts: 2, sleeps: []time.Duration{m}, callAt: []time.Duration{0, m}, dest: "success"},
 		// Throttled 3 times: waits 1 s, 2 s, 4 s (doubling), then success at 1+2+4 = 7 s; throttles are not attempts.
 		{name: "throttles back off exponentially", outcomes: []string{"sys", "sys", "sys", "ok"}, retries: 2, age: 6 * time.Hour,
-			condition: ConditionSuccess, attempts: 1, sysErrs: 3, sleeps: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second},
+			condition: event.ConditionSuccess, attempts: 1, sysErrs: 3, sleeps: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second},
 			callAt: []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second}, dest: "success"},
 		// Always throttled, max age 60 s: calls at 0,1,3,7,15,31 s (each wait doubles: 1,2,4,8,16,32);
 		// after the 32 s wait the event is 63 s old > 60 s: discarded, never having run.
 		{name: "throttled until too old", outcomes: []string{"sys"}, retries: 2, age: 60 * time.Second,
-			condition: ConditionEventAgeExceeded, attempts: 0, sysErrs: 6,
+			condition: event.ConditionEventAgeExceeded, attempts: 0, sysErrs: 6,
 			sleeps: []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second},
 			callAt: []time.Duration{0, 1 * time.Second, 3 * time.Second, 7 * time.Second, 15 * time.Second, 31 * time.Second}, dest: "failure"},
 		// A function error after a throttle: the throttle wait (1 s) then the 1-minute retry wait.
 		{name: "throttle then function errors", outcomes: []string{"sys", "fail", "fail", "fail"}, retries: 2, age: 6 * time.Hour,
-			condition: ConditionRetriesExhausted, attempts: 3, sysErrs: 1,
+			condition: event.ConditionRetriesExhausted, attempts: 3, sysErrs: 1,
 			sleeps: []time.Duration{time.Second, m, 2 * m},
 			callAt: []time.Duration{0, time.Second, time.Second + m, time.Second + 3*m}, dest: "failure"},
 	}
@@ -117,10 +121,9 @@ func TestInvokeRetriesAndEventAge(t *testing.T) {
 			clock := NewVirtualClock(t0)
 			fn := &script{outcomes: tc.outcomes, clock: clock}
 			ok, fail := &sink{}, &sink{}
-			rec := &capture{}
 			cfg := Config{FunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:fetcher", MaximumRetryAttempts: tc.retries,
 				MaximumEventAge: tc.age, OnSuccess: ok, OnFailure: fail}
-			iv, err := New(fn, cfg, rec.build, WithClock(clock), WithRequestIDs(seqIDs()))
+			iv, err := New(fn, cfg, WithClock(clock), WithRequestIDs(seqIDs()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,34 +153,36 @@ func TestInvokeRetriesAndEventAge(t *testing.T) {
 			if len(ok.got) != wantOK || len(fail.got) != wantFail {
 				t.Fatalf("onSuccess got %d, onFailure got %d; want %d and %d", len(ok.got), len(fail.got), wantOK, wantFail)
 			}
-			if len(rec.invs) != 1 {
-				t.Fatalf("built %d records, want 1", len(rec.invs))
+			raw := append(ok.got, fail.got...)[0]
+			if string(raw) != string(r.Record) {
+				t.Errorf("destination got %s, result says %s", raw, r.Record)
 			}
-			inv := rec.invs[0]
-			if inv.Condition != tc.condition || inv.ApproximateInvokeCount != tc.attempts || inv.RequestID != "req-1" ||
-				inv.FunctionARN != cfg.FunctionARN || string(inv.RequestPayload) != `{"n":1}` {
-				t.Errorf("record = %+v", inv)
+			inv := decode(t, raw)
+			rc := inv.RequestContext
+			if inv.Version != "1.0" || rc.Condition != tc.condition || rc.ApproximateInvokeCount != tc.attempts || rc.RequestID != "req-1" ||
+				rc.FunctionARN != cfg.FunctionARN || string(inv.RequestPayload) != `{"n":1}` || inv.ResponseContext.StatusCode != 200 {
+				t.Errorf("record = %s", raw)
 			}
 			// The record is stamped when it is sent: after all the waits.
 			var waited time.Duration
 			for _, s := range tc.sleeps {
 				waited += s
 			}
-			if !inv.Timestamp.Equal(t0.Add(waited)) {
-				t.Errorf("record timestamp %s, want %s", inv.Timestamp, t0.Add(waited))
+			if ts, err := inv.Time(); err != nil || !ts.Equal(t0.Add(waited)) {
+				t.Errorf("record timestamp %s (%v), want %s", inv.Timestamp, err, t0.Add(waited))
 			}
 			switch {
 			case tc.attempts == 0:
-				if inv.ResponsePayload != nil || inv.FunctionError != "" {
-					t.Errorf("never-run event has response %s / %q, want none", inv.ResponsePayload, inv.FunctionError)
+				if string(inv.ResponsePayload) != "null" || inv.ResponseContext.FunctionError != "" {
+					t.Errorf("never-run event has response %s / %q, want null", inv.ResponsePayload, inv.ResponseContext.FunctionError)
 				}
-			case tc.condition == ConditionSuccess:
-				if string(inv.ResponsePayload) != `{"echo":{"n":1}}` || inv.FunctionError != "" {
-					t.Errorf("success response %s / %q", inv.ResponsePayload, inv.FunctionError)
+			case tc.condition == event.ConditionSuccess:
+				if string(inv.ResponsePayload) != `{"echo":{"n":1}}` || inv.ResponseContext.FunctionError != "" {
+					t.Errorf("success response %s / %q", inv.ResponsePayload, inv.ResponseContext.FunctionError)
 				}
 			default:
-				if inv.FunctionError != "Unhandled" || string(inv.ResponsePayload) != `{"errorMessage":"boom","errorType":"Boom"}` {
-					t.Errorf("failure response %s / %q", inv.ResponsePayload, inv.FunctionError)
+				if inv.ResponseContext.FunctionError != "Unhandled" || string(inv.ResponsePayload) != `{"errorMessage":"boom","errorType":"Boom"}` {
+					t.Errorf("failure response %s / %q", inv.ResponsePayload, inv.ResponseContext.FunctionError)
 				}
 			}
 		})
@@ -187,7 +192,7 @@ func TestInvokeRetriesAndEventAge(t *testing.T) {
 func TestSystemErrorBackoffCapsAtFiveMinutes(t *testing.T) {
 	clock := NewVirtualClock(t0)
 	fn := &script{outcomes: []string{"sys", "sys", "sys", "sys", "sys", "sys", "sys", "sys", "sys", "sys", "sys", "ok"}, clock: clock}
-	iv, err := New(fn, DefaultConfig("f"), (&capture{}).build, WithClock(clock))
+	iv, err := New(fn, DefaultConfig("f"), WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +213,7 @@ func TestDuplicateDeliveries(t *testing.T) {
 	ok := &sink{}
 	cfg := DefaultConfig("f")
 	cfg.OnSuccess = ok
-	iv, err := New(fn, cfg, (&capture{}).build, WithClock(clock), WithRequestIDs(seqIDs()),
+	iv, err := New(fn, cfg, WithClock(clock), WithRequestIDs(seqIDs()),
 		WithDuplicates(func(string) int { return 2 }))
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +242,7 @@ func TestDestinationFailureIsReportedNotRetried(t *testing.T) {
 	fn := &script{outcomes: []string{"ok"}, clock: clock}
 	cfg := DefaultConfig("f")
 	cfg.OnSuccess = PayloadLimit(&sink{}, 10)
-	iv, err := New(fn, cfg, (&capture{}).build, WithClock(clock))
+	iv, err := New(fn, cfg, WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +291,7 @@ func TestConfigValidate(t *testing.T) {
 		{2, 59 * time.Second, false}, {2, 6*time.Hour + time.Second, false},
 	}
 	for _, tc := range tests {
-		_, err := New(&script{outcomes: []string{"ok"}}, Config{MaximumRetryAttempts: tc.retries, MaximumEventAge: tc.age}, (&capture{}).build)
+		_, err := New(&script{outcomes: []string{"ok"}}, Config{MaximumRetryAttempts: tc.retries, MaximumEventAge: tc.age})
 		if (err == nil) != tc.ok {
 			t.Errorf("retries %d age %s: err %v, want ok=%v", tc.retries, tc.age, err, tc.ok)
 		}
@@ -300,7 +305,7 @@ func TestContextCancelStopsRetries(t *testing.T) {
 		cancel()
 		return Response{FunctionError: "Unhandled", Payload: []byte(`{}`)}, nil
 	})
-	iv, err := New(fn, DefaultConfig("f"), (&capture{}).build, WithClock(clock))
+	iv, err := New(fn, DefaultConfig("f"), WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,5 +323,32 @@ func TestVirtualClockAfterFunc(t *testing.T) {
 	c.Advance(time.Minute) // fires the 90 s timer, at 90 s; ends at 120 s
 	if !slices.Equal(fired, []time.Duration{30 * time.Second, 90 * time.Second}) || c.Now().Sub(t0) != 2*time.Minute {
 		t.Fatalf("fired at %v, now %v", fired, c.Now().Sub(t0))
+	}
+}
+
+// TestRecordMatchesEventBuilder: a first-try success record is byte-for-byte the one
+// handlers/event builds, and a failure record is refused by the writer's router.
+func TestRecordMatchesEventBuilder(t *testing.T) {
+	req, resp := []byte(`{"id":"e1"}`), []byte(`{"ok":true}`)
+	got, err := Record("r1", "arn:f", t0, event.ConditionSuccess, 1, req, Response{Payload: resp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := event.NewSuccessRecord("r1", "arn:f", t0, req, resp).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("record\n%s\nwant\n%s", got, want)
+	}
+	fail, err := Record("r1", "arn:f", t0, event.ConditionRetriesExhausted, 3, req,
+		Response{Payload: []byte(`{"errorMessage":"db down","errorType":"StoreError"}`), FunctionError: "Unhandled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = event.Route(fail)
+	var fe *event.FailureError
+	if !errors.As(err, &fe) || fe.Condition != event.ConditionRetriesExhausted || fe.InvokeCount != 3 || fe.FunctionError != "Unhandled" {
+		t.Fatalf("Route(failure record) = %v, want a FailureError for RetriesExhausted after 3 attempts", err)
 	}
 }
