@@ -141,11 +141,11 @@ type Stats struct {
 
 // Invoker is one function's asynchronous invocation queue.
 type Invoker struct {
-	fn      Function
-	cfg     Config
-	clock   Clock
-	dups    func(requestID string) int
-	newID   func() string
+	fn    Function
+	cfg   Config
+	clock Clock
+	dups  func(requestID string) int
+	newID func() string
 
 	mu    sync.Mutex
 	stats Stats
