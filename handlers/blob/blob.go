@@ -1,0 +1,190 @@
+// Package blob stores envelopes as S3 objects under content-addressed keys and reads them back.
+//
+// The object body is the Envelope's JSON (the compressed body base64 inside it), content type
+// application/json. Its key is
+//
+//	<prefix><sha256[0:2]>/<sha256>.envelope.json
+//
+// where sha256 is the hex SHA-256 of the raw fetched body, so the same body always lands on the
+// same key (a retried or duplicated fetch overwrites rather than adds an object), and the
+// two-character fan-out keeps listings short.
+package blob
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+)
+
+// DefaultPrefix is the key prefix used when Store.Prefix is empty (env KEY_PREFIX's default).
+const DefaultPrefix = "fetches/"
+
+// KeySuffix ends every envelope object key.
+const KeySuffix = ".envelope.json"
+
+// DefaultMaxObjectBytes caps how much of an object Get reads when Store.MaxObjectBytes is 0: 128 MiB.
+const DefaultMaxObjectBytes = 128 << 20
+
+// S3API is the part of *s3.Client this package uses.
+type S3API interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Store puts and gets envelope objects in one bucket.
+type Store struct {
+	Client S3API
+	Bucket string
+	// Prefix starts every key written; empty means DefaultPrefix.
+	Prefix string
+	// MaxObjectBytes caps the size of an object read by Get/GetKey; 0 means DefaultMaxObjectBytes.
+	MaxObjectBytes int64
+}
+
+// Key returns the content-addressed key of the envelope whose raw body hashes to sha256hex.
+func Key(prefix, sha256hex string) string {
+	return prefix + sha256hex[:2] + "/" + sha256hex + KeySuffix
+}
+
+func (s *Store) prefix() string {
+	if s.Prefix == "" {
+		return DefaultPrefix
+	}
+	return s.Prefix
+}
+
+// Put validates e, writes its JSON to the bucket under its content-addressed key and returns
+// the pointer to it.
+func (s *Store) Put(ctx context.Context, e *envelope.Envelope) (*envelope.Pointer, error) {
+	if s.Bucket == "" {
+		return nil, errors.New("blob: put: no bucket configured")
+	}
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("blob: put: %w", err)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("blob: put: marshal envelope: %w", err)
+	}
+	key := Key(s.prefix(), e.SHA256)
+	_, err = s.Client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.Bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		ContentType:   aws.String("application/json"),
+		Metadata: map[string]string{
+			"sha256":    e.SHA256,
+			"rawlength": strconv.FormatInt(e.RawLength, 10),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob: put s3://%s/%s (%d bytes): %w", s.Bucket, key, len(body), err)
+	}
+	return &envelope.Pointer{
+		Kind:             envelope.PointerKind,
+		Bucket:           s.Bucket,
+		Key:              key,
+		SHA256:           e.SHA256,
+		RawLength:        e.RawLength,
+		CompressedLength: e.CompressedLength,
+		Source:           e.Source,
+		FetchedAt:        e.FetchedAt,
+	}, nil
+}
+
+// GetKey reads the envelope object at bucket/key and parses it strictly (envelope.DecodeJSON).
+// If Store.Bucket is set, bucket must equal it. It does not decompress: call Decode on the
+// result, which checks the body against the envelope's SHA-256.
+func (s *Store) GetKey(ctx context.Context, bucket, key string) (*envelope.Envelope, error) {
+	if bucket == "" || key == "" {
+		return nil, fmt.Errorf("blob: get: bucket %q and key %q must both be set", bucket, key)
+	}
+	if s.Bucket != "" && bucket != s.Bucket {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: bucket is not the configured bucket %q", bucket, key, s.Bucket)
+	}
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	limit := s.MaxObjectBytes
+	if limit <= 0 {
+		limit = DefaultMaxObjectBytes
+	}
+	if out.ContentLength != nil && *out.ContentLength > limit {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: object is %d bytes, over the cap of %d", bucket, key, *out.ContentLength, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(out.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: read: %w", bucket, key, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: object is over the cap of %d bytes", bucket, key, limit)
+	}
+	e, err := envelope.DecodeJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: %w", bucket, key, err)
+	}
+	return e, nil
+}
+
+// Get reads the object a pointer names and checks that the envelope in it is the one the
+// pointer describes (SHA-256 and both lengths).
+func (s *Store) Get(ctx context.Context, p *envelope.Pointer) (*envelope.Envelope, error) {
+	if p == nil {
+		return nil, errors.New("blob: get: nil pointer")
+	}
+	if p.Kind != envelope.PointerKind {
+		return nil, fmt.Errorf("blob: get: pointer kind %q, want %q", p.Kind, envelope.PointerKind)
+	}
+	e, err := s.GetKey(ctx, p.Bucket, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	if e.SHA256 != p.SHA256 || e.RawLength != p.RawLength || e.CompressedLength != p.CompressedLength {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: object holds sha256 %s (raw %d, compressed %d) but the pointer says %s (raw %d, compressed %d)",
+			p.Bucket, p.Key, e.SHA256, e.RawLength, e.CompressedLength, p.SHA256, p.RawLength, p.CompressedLength)
+	}
+	return e, nil
+}
+
+// NewS3Client builds an S3 client from the default AWS configuration chain (region,
+// credentials, and the SDK's own endpoint override AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
+// S3_FORCE_PATH_STYLE=true (read through getenv) selects path-style addressing, needed by local
+// S3-protocol servers.
+func NewS3Client(ctx context.Context, getenv func(string) string) (*s3.Client, error) {
+	pathStyle, err := ParseBool("S3_FORCE_PATH_STYLE", getenv("S3_FORCE_PATH_STYLE"), false)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("blob: load AWS config: %w", err)
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), nil
+}
+
+// ParseBool reads a true|false environment value; empty gives def. The error names the variable.
+func ParseBool(name, v string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "":
+		return def, nil
+	case "true", "1", "yes":
+		return true, nil
+	case "false", "0", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s=%q: want true or false", name, v)
+}
