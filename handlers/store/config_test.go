@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		conn    string // want connString()
+		check   func(t *testing.T, c Config)
+		wantErr []string
+	}{
+		{name: "DATABASE_URL", env: map[string]string{"DATABASE_URL": "postgres://u@h:5/d?sslmode=disable"},
+			conn: "postgres://u@h:5/d?sslmode=disable",
+			check: func(t *testing.T, c Config) {
+				if c.Auth != AuthPassword || c.RecordsTable != "" {
+					t.Errorf("auth %q table %q", c.Auth, c.RecordsTable)
+				}
+			}},
+		{name: "DB_* with password, defaults", env: map[string]string{"DB_HOST": "db.x.rds.amazonaws.com", "DB_USER": "writer", "DB_PASSWORD": "s3cr3t"},
+			conn: "postgres://writer@db.x.rds.amazonaws.com:5432/postgres?sslmode=require"},
+		{name: "DB_* with CA bundle → verify-full", env: map[string]string{"DB_HOST": "h", "DB_PORT": "6432", "DB_NAME": "app", "DB_USER": "w",
+			"DB_AUTH": "iam", "DB_SSLROOTCERT": "/var/task/rds-ca.pem"},
+			conn: "postgres://w@h:6432/app?sslmode=verify-full&sslrootcert=%2Fvar%2Ftask%2Frds-ca.pem"},
+		{name: "records mode default table", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id"},
+			check: func(t *testing.T, c Config) {
+				if c.RecordsKey != "id" || c.RecordsTable != DefaultRecordsTable {
+					t.Errorf("records %q/%q", c.RecordsKey, c.RecordsTable)
+				}
+			}},
+		{name: "records table with schema", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id", "RECORDS_TABLE": "app.orders"}},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"neither DATABASE_URL nor DB_HOST"}},
+		{name: "no user", env: map[string]string{"DB_HOST": "h", "DB_PASSWORD": "p"}, wantErr: []string{"DB_USER"}},
+		{name: "bad port", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_PORT": "99999"}, wantErr: []string{`DB_PORT "99999"`}},
+		{name: "bad auth", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_AUTH": "kerberos"}, wantErr: []string{`DB_AUTH "kerberos"`, "iam", "password"}},
+		{name: "password mode without password", env: map[string]string{"DB_HOST": "h", "DB_USER": "u"}, wantErr: []string{"DB_PASSWORD"}},
+		{name: "bad sslmode", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_PASSWORD": "p", "DB_SSLMODE": "on"}, wantErr: []string{`DB_SSLMODE "on"`}},
+		{name: "verify-full without bundle", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_PASSWORD": "p", "DB_SSLMODE": "verify-full"},
+			wantErr: []string{"DB_SSLROOTCERT"}},
+		{name: "iam without TLS", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_AUTH": "iam", "DB_SSLMODE": "disable"},
+			wantErr: []string{"DB_AUTH=iam needs TLS"}},
+		{name: "bad records table", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id", "RECORDS_TABLE": "x; DROP TABLE fetches"},
+			wantErr: []string{"RECORDS_TABLE"}},
+		{name: "bad URL does not echo password", env: map[string]string{"DATABASE_URL": "postgres://u:hunter2@h:port/d"},
+			wantErr: []string{"DATABASE_URL does not parse"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ConfigFromEnv(envOf(tc.env))
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("want an error, got %+v", c)
+				}
+				for _, s := range tc.wantErr {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not mention %q", err, s)
+					}
+				}
+				if strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("error leaks the password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.conn != "" && c.connString() != tc.conn {
+				t.Errorf("connString %q, want %q", c.connString(), tc.conn)
+			}
+			if strings.Contains(c.connString(), "s3cr3t") {
+				t.Errorf("connection string carries the password: %s", c.connString())
+			}
+			if tc.check != nil {
+				tc.check(t, c)
+			}
+		})
+	}
+}
+
+// TestIAMTokenShape runs the BeforeConnect hook with static credentials (no network) and checks
+// the token is an RDS connect URL presigned with SigV4 for 15 minutes.
+func TestIAMTokenShape(t *testing.T) {
+	c, err := ConfigFromEnv(envOf(map[string]string{"DB_HOST": "lb.cluster-abc.us-east-1.rds.amazonaws.com", "DB_USER": "writer", "DB_AUTH": "iam", "AWS_REGION": "us-east-1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Credentials = credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")
+	pc, err := c.poolConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.BeforeConnect == nil || pc.MaxConns != 1 {
+		t.Fatalf("BeforeConnect set = %v, MaxConns %d", pc.BeforeConnect != nil, pc.MaxConns)
+	}
+	cc := pc.ConnConfig.Copy()
+	before := time.Now().UTC()
+	if err := pc.BeforeConnect(context.Background(), cc); err != nil {
+		t.Fatal(err)
+	}
+	tok := cc.Password
+	prefix := "lb.cluster-abc.us-east-1.rds.amazonaws.com:5432/?"
+	if !strings.HasPrefix(tok, prefix) {
+		t.Fatalf("token %q does not start with %q", tok, prefix)
+	}
+	q, err := url.ParseQuery(strings.TrimPrefix(tok, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := before.Format("20060102")
+	want := map[string]string{
+		"Action": "connect", "DBUser": "writer", "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+		"X-Amz-Credential":    "AKIDEXAMPLE/" + day + "/us-east-1/rds-db/aws4_request",
+		"X-Amz-Expires":       "900", // 15 minutes
+		"X-Amz-SignedHeaders": "host",
+	}
+	for k, v := range want {
+		if q.Get(k) != v {
+			t.Errorf("token %s = %q, want %q", k, q.Get(k), v)
+		}
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(q.Get("X-Amz-Signature")) {
+		t.Errorf("X-Amz-Signature %q is not 64 hex digits", q.Get("X-Amz-Signature"))
+	}
+	if strings.Contains(tok, "wJalrXUtnFEMI") {
+		t.Error("token contains the secret key")
+	}
+	// Without credentials IAM mode is refused at Open time.
+	c.Credentials = nil
+	if _, err := c.poolConfig(); err == nil || !strings.Contains(err.Error(), "no AWS credentials") {
+		t.Errorf("poolConfig without credentials: %v", err)
+	}
+}
+
+func TestWithPathSlash(t *testing.T) {
+	const ep = "h.rds.amazonaws.com:5432"
+	tests := []struct{ in, want string }{
+		{ep + "?Action=connect&X=1", ep + "/?Action=connect&X=1"},  // SDK v1.7.11 shape
+		{ep + "/?Action=connect&X=1", ep + "/?Action=connect&X=1"}, // already fixed upstream: unchanged
+		{"other:1?Action=connect", "other:1?Action=connect"},       // not this endpoint: unchanged
+	}
+	for _, tc := range tests {
+		if got := withPathSlash(tc.in, ep); got != tc.want {
+			t.Errorf("withPathSlash(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

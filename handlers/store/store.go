@@ -1,0 +1,236 @@
+// Package store writes fetched bodies to PostgreSQL through pgx.
+//
+// Schema: a schema_version table and ordered migrations applied idempotently at cold start
+// under pg_advisory_xact_lock (safe when several instances start at once). Table fetches holds
+// one row per distinct fetch, keyed by (source, fetched_at, sha256): the same record
+// delivered any number of times (Lambda's at-least-once delivery, retries, redrive) carries
+// the same envelope and so inserts one row (INSERT ... ON CONFLICT DO NOTHING), while two
+// fetches of identical bytes at different times stay two rows (the time series is kept).
+// The checksum is part of the key so that two different bodies stamped with the same time
+// can never silently collapse into one row.
+//
+// Bodies that are valid JSON go into body_json (jsonb; PostgreSQL normalises whitespace and
+// key order, so the exact bytes are not kept — raw_length and sha256 describe the original);
+// anything else, and JSON containing the escape \u0000 (which jsonb rejects), goes into
+// body_bytes (bytea) unchanged.
+//
+// Records mode (RECORDS_KEY set): the body must be a JSON array of objects; each element is
+// upserted into RECORDS_TABLE keyed by the text of its RECORDS_KEY field, in the same
+// transaction as the fetches row, through COPY into a temporary table and one
+// INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE. The newest fetch wins: a row is only
+// replaced by a fetch with the same or a later fetched_at, so a late redelivery of an older
+// fetch does not overwrite newer data; within one array the last element with a key wins.
+// Keys absent from a later fetch are not deleted. A redelivered fetch (fetches row already
+// present) skips the records entirely. A body that is not such an array is an error and
+// nothing is written.
+//
+// Connections: a one-connection pgxpool reused across invocations; a broken connection is
+// discarded and the next call connects again. With DB_AUTH=iam a fresh RDS IAM token is
+// signed locally for every new connection (BeforeConnect).
+//
+// TLS: the RDS CA bundle is not embedded (it cannot be fetched offline here). Without
+// DB_SSLROOTCERT the default sslmode is require (encrypted, server certificate not
+// verified); ship the bundle with the function and set DB_SSLROOTCERT to get verify-full.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+)
+
+// Store writes fetches to PostgreSQL. It is safe for concurrent use, though a Lambda
+// instance makes one call at a time.
+type Store struct {
+	cfg  Config
+	pool *pgxpool.Pool
+
+	mu       sync.Mutex
+	migrated bool
+}
+
+// Open prepares a Store from cfg. It does not connect: the first Ensure or Put does.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	pc, err := cfg.poolConfig()
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("store: create connection pool: %w", err)
+	}
+	return &Store{cfg: cfg, pool: pool}, nil
+}
+
+// Close closes the connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ensure connects if needed and creates or migrates the schema, once per process (again after
+// a failure). Call it at cold start; Put calls it too.
+func (s *Store) Ensure(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.migrated {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return migrate(ctx, tx, s.cfg.RecordsTable)
+	})
+	if err != nil {
+		s.discardOnBrokenConn(err)
+		return fmt.Errorf("store: schema: %w", err)
+	}
+	s.migrated = true
+	return nil
+}
+
+// testHookAfterFetchRow, when set by a test, runs inside Put's transaction between the
+// fetches row and the records (to cut the connection mid-transaction).
+var testHookAfterFetchRow func()
+
+// Fetch is one decoded fetch to store.
+type Fetch struct {
+	Envelope *envelope.Envelope // metadata: source, time, status, content type, lengths, sha256
+	Raw      []byte             // the decoded body (Envelope.Decode)
+	// DeliveredAs names how the fetch reached the writer (an event.Kind), kept for diagnosis.
+	DeliveredAs string
+	// FetchRequestID is the fetcher invocation's request id, when known (destination records).
+	FetchRequestID string
+}
+
+// Body storage types reported in Result.BodyType.
+const (
+	BodyJSONB = "jsonb"
+	BodyBytea = "bytea"
+)
+
+// Result reports what Put did.
+type Result struct {
+	ID       int64  // fetches.id of the row (new or existing)
+	New      bool   // false when this fetch was already stored (a redelivery)
+	BodyType string // BodyJSONB or BodyBytea
+	// Elements is the number of array elements in records mode (0 otherwise or on a redelivery);
+	// Upserted is how many records rows were inserted or updated (older fetches don't update).
+	Elements int
+	Upserted int64
+}
+
+// Put stores f in one transaction: the fetches row (INSERT ... ON CONFLICT DO NOTHING) and,
+// in records mode for a new fetch, the records. On any error nothing is written.
+func (s *Store) Put(ctx context.Context, f Fetch) (Result, error) {
+	if err := validate(f); err != nil {
+		return Result{}, err
+	}
+	var elems []element
+	if s.cfg.RecordsKey != "" {
+		var err error
+		if elems, err = splitRecords(f.Raw, s.cfg.RecordsKey); err != nil {
+			return Result{}, fmt.Errorf("store: records mode: %w", err)
+		}
+	}
+	if err := s.Ensure(ctx); err != nil {
+		return Result{}, err
+	}
+	res := Result{BodyType: bodyType(f.Raw)}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		id, isNew, err := insertFetch(ctx, tx, f, res.BodyType)
+		if err != nil {
+			return err
+		}
+		res.ID, res.New = id, isNew
+		if testHookAfterFetchRow != nil {
+			testHookAfterFetchRow()
+		}
+		if !isNew || elems == nil {
+			return nil
+		}
+		res.Elements = len(elems)
+		res.Upserted, err = upsertRecords(ctx, tx, s.cfg.RecordsTable, elems, id, f.Envelope)
+		return err
+	})
+	if err != nil {
+		s.discardOnBrokenConn(err)
+		return Result{}, fmt.Errorf("store: put fetch of %s at %s: %w", f.Envelope.Source, f.Envelope.FetchedAt.Format(time.RFC3339Nano), err)
+	}
+	return res, nil
+}
+
+func validate(f Fetch) error {
+	if f.Envelope == nil {
+		return errors.New("store: fetch has no envelope")
+	}
+	e := f.Envelope
+	if int64(len(f.Raw)) != e.RawLength {
+		return fmt.Errorf("store: body is %d bytes but the envelope says rawLength %d", len(f.Raw), e.RawLength)
+	}
+	if e.Source == "" || e.FetchedAt.IsZero() || e.SHA256 == "" {
+		return errors.New("store: envelope lacks source, fetchedAt or sha256 (the fetch's identity)")
+	}
+	if f.DeliveredAs == "" {
+		return errors.New("store: fetch has no DeliveredAs")
+	}
+	return nil
+}
+
+func insertFetch(ctx context.Context, tx pgx.Tx, f Fetch, bt string) (id int64, isNew bool, err error) {
+	e := f.Envelope
+	var bodyJSON, bodyBytes any
+	if bt == BodyJSONB {
+		bodyJSON = string(f.Raw)
+	} else {
+		bodyBytes = f.Raw
+		if f.Raw == nil {
+			bodyBytes = []byte{}
+		}
+	}
+	var reqID any
+	if f.FetchRequestID != "" {
+		reqID = f.FetchRequestID
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO fetches
+		(source, fetched_at, sha256, status, content_type, raw_length, compressed_length, body_json, body_bytes, delivered_as, fetch_request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
+		ON CONFLICT ON CONSTRAINT fetches_identity DO NOTHING
+		RETURNING id`,
+		e.Source, e.FetchedAt, e.SHA256, e.Status, e.ContentType, e.RawLength, e.CompressedLength,
+		bodyJSON, bodyBytes, f.DeliveredAs, reqID).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, fmt.Errorf("insert fetches row: %w", err)
+	}
+	// Already stored: a redelivery. Report the existing row.
+	if err := tx.QueryRow(ctx, `SELECT id FROM fetches WHERE source = $1 AND fetched_at = $2 AND sha256 = $3`,
+		e.Source, e.FetchedAt, e.SHA256).Scan(&id); err != nil {
+		return 0, false, fmt.Errorf("find existing fetches row: %w", err)
+	}
+	return id, false, nil
+}
+
+// discardOnBrokenConn drops pooled connections after an error that is not a server-side SQL
+// error (a network failure, a timeout), so the next call connects afresh.
+func (s *Store) discardOnBrokenConn(err error) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return
+	}
+	s.pool.Reset()
+}
+
+// ident quotes a table name of the form table or schema.table.
+func ident(name string) string {
+	return pgx.Identifier(strings.Split(name, ".")).Sanitize()
+}
