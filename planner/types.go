@@ -73,6 +73,26 @@ type Input struct {
 	// AsOf is the day the plan is made for; prices and limits in force that day apply.
 	// Zero means today.
 	AsOf time.Time
+	// Guardrails says what the guardrails deploy (alarms, metrics, budget) so the
+	// planner can price them; nil means DefaultGuardrails of the chosen topology.
+	Guardrails *Guardrails
+}
+
+// Guardrails counts what the guardrails of issue 6 create, so the planner can
+// price them. Which alarms exist is infra's business; infra should pass its own
+// counts when they differ from DefaultGuardrails.
+type Guardrails struct {
+	// Alarms counts standard-resolution CloudWatch alarms (one metric each).
+	Alarms int `json:"alarms"`
+	// CustomMetrics counts custom metrics (name x dimension values), e.g. the
+	// fetcher's five Embedded Metric Format metrics with one FunctionName dimension.
+	CustomMetrics int `json:"customMetrics"`
+	// Budgets counts AWS Budgets cost budgets (without budget actions).
+	Budgets int `json:"budgets"`
+	// EmailsPerMonth is the expected SNS email notifications a month (alarms firing).
+	EmailsPerMonth int64 `json:"emailsPerMonth"`
+	// DLQRequestsPerMonth is the expected SQS requests on the dead-letter queue a month.
+	DLQRequestsPerMonth int64 `json:"dlqRequestsPerMonth"`
 }
 
 // Usage is what one topology consumes in a 730-hour month.
@@ -94,38 +114,69 @@ type Usage struct {
 // CostLine is one priced item of an estimate: quantity times unit price, less any
 // free allowance. Source and EffectiveFrom come from the price book entry used.
 type CostLine struct {
-	Item          string  `json:"item"`
-	Quantity      float64 `json:"quantity"`
-	Unit          string  `json:"unit"`
-	FreeQuantity  float64 `json:"freeQuantity"`
-	UnitUSD       float64 `json:"unitUSD"`
-	MonthlyUSD    float64 `json:"monthlyUSD"`
-	Source        string  `json:"source"`
-	EffectiveFrom string  `json:"effectiveFrom"`
+	// Item names the priced thing, e.g. "NAT gateway hours".
+	Item string `json:"item"`
+	// Quantity is the monthly amount used, in Unit.
+	Quantity float64 `json:"quantity"`
+	// Unit is what Quantity counts: requests, GB-seconds, hours, GB, GB-months...
+	Unit string `json:"unit"`
+	// FreeQuantity is the free allowance applied (at most Quantity).
+	FreeQuantity float64 `json:"freeQuantity"`
+	// UnitUSD is the price of one Unit.
+	UnitUSD float64 `json:"unitUSD"`
+	// MonthlyUSD is (Quantity - FreeQuantity) x UnitUSD, rounded to micro-dollars.
+	MonthlyUSD float64 `json:"monthlyUSD"`
+	// Source is the price entry's source URL.
+	Source string `json:"source"`
+	// EffectiveFrom is the price entry's first day in force.
+	EffectiveFrom string `json:"effectiveFrom"`
+	// Confidence is the price entry's confidence (confirmed, secondary, derived, unverified).
+	Confidence string `json:"confidence"`
 }
 
 // Estimate is the planner's verdict on one topology.
 type Estimate struct {
-	Name         Topology   `json:"name"`
-	Valid        bool       `json:"valid"`
-	Reasons      []string   `json:"reasons"`
-	MonthlyUSD   float64    `json:"monthlyUSD"`
-	FitsFreeTier bool       `json:"fitsFreeTier"`
-	Usage        Usage      `json:"usage"`
-	Lines        []CostLine `json:"lines"`
+	// Name is the topology.
+	Name Topology `json:"name"`
+	// Valid says whether the topology can carry this workload at all.
+	Valid bool `json:"valid"`
+	// Reasons: the first is the one-line verdict (chosen, how much costlier, or why
+	// invalid); further ones are remarks (spill, headroom).
+	Reasons []string `json:"reasons"`
+	// MonthlyUSD is the topology's own monthly cost (sum of Lines), common costs excluded.
+	MonthlyUSD float64 `json:"monthlyUSD"`
+	// FitsFreeTier is true when the topology costs nothing in its peak calendar month.
+	FitsFreeTier bool `json:"fitsFreeTier"`
+	// Usage is what it consumes in a 730-hour month.
+	Usage Usage `json:"usage"`
+	// Lines are its priced items.
+	Lines []CostLine `json:"lines"`
 }
 
 // Report is the result of Plan. Its JSON form is a documented, stable contract (README).
 type Report struct {
-	Chosen        Topology   `json:"chosen"`
-	Region        string     `json:"region"`
-	AsOf          string     `json:"asOf"`
-	Schedule      string     `json:"schedule"`
-	RunsPerMonth  int64      `json:"runsPerMonth"`
-	PeakMonthRuns int64      `json:"peakMonthRuns"`
-	PeakMonth     string     `json:"peakMonth"`
-	Payload       Payload    `json:"payload"`
-	Topologies    []Estimate `json:"topologies"`
+	// Chosen is the cheapest valid topology.
+	Chosen Topology `json:"chosen"`
+	// Region is the AWS region priced.
+	Region string `json:"region"`
+	// AsOf (YYYY-MM-DD) is the day whose prices and limits apply.
+	AsOf string `json:"asOf"`
+	// FreeTier is the free-tier standing asked for; Notes say when it could not apply.
+	FreeTier FreeTier `json:"freeTier"`
+	// Schedule is the schedule expression.
+	Schedule string `json:"schedule"`
+	// RunsPerMonth counts runs in a 730-hour month (used for cost).
+	RunsPerMonth int64 `json:"runsPerMonth"`
+	// PeakMonthRuns counts runs in the busiest calendar month of the 12 from AsOf (free-tier fit).
+	PeakMonthRuns int64 `json:"peakMonthRuns"`
+	// PeakMonth (YYYY-MM) is that month.
+	PeakMonth string `json:"peakMonth"`
+	// Assumptions are the defaults and constants the estimate rests on.
+	Assumptions Assumptions `json:"assumptions"`
+	// Payload is the destination record check.
+	Payload Payload `json:"payload"`
+	// Topologies holds every topology's estimate in tie-break order (AllTopologies).
+	Topologies []Estimate `json:"topologies"`
 	// Common lists costs every topology pays the same (the database); shown once.
 	Common           []CostLine `json:"common"`
 	CommonMonthlyUSD float64    `json:"commonMonthlyUSD"`
@@ -134,8 +185,27 @@ type Report struct {
 	GuardrailsMonthlyUSD float64    `json:"guardrailsMonthlyUSD"`
 	// TotalMonthlyUSD is the chosen topology plus common costs plus guardrails.
 	TotalMonthlyUSD float64 `json:"totalMonthlyUSD"`
-	// CreditMonths is how many months CreditsUSD lasts at TotalMonthlyUSD (0 when no credits given).
+	// CreditsUSD echoes the credit balance given (0 when none).
+	CreditsUSD float64 `json:"creditsUSD,omitempty"`
+	// CreditMonths is how many months CreditsUSD lasts at TotalMonthlyUSD (0 when no
+	// credits were given or nothing is spent; Notes then say so).
 	CreditMonths float64 `json:"creditMonths,omitempty"`
+	// Guardrail counts what was priced in Guardrails.
+	Guardrail Guardrails `json:"guardrailCounts"`
+	// Notes are report-wide remarks (free-tier standing, credits, as-of effects).
+	Notes []string `json:"notes"`
+}
+
+// Assumptions are the workload figures and documented constants behind the estimate.
+type Assumptions struct {
+	MemoryMB              int    `json:"memoryMB"`
+	Architecture          string `json:"architecture"`
+	FetchMillis           int    `json:"fetchMillis"`
+	WriteMillis           int    `json:"writeMillis"`
+	LogBytesPerInvocation int64  `json:"logBytesPerInvocation"`
+	NATInstanceDiskGB     int    `json:"natInstanceDiskGB"`
+	DatabaseStorageGB     int    `json:"databaseStorageGB"`
+	HoursPerMonth         int    `json:"hoursPerMonth"`
 }
 
 // Payload describes the destination record check.
@@ -152,6 +222,15 @@ type Payload struct {
 	HeadroomPercent float64 `json:"percentOfLimit"`
 	// MaxRawBytes is the largest raw payload that still fits at the measured compression ratio.
 	MaxRawBytes int64 `json:"maxRawBytes"`
+	// MaxCompressedBytes is the largest compressed payload that still fits.
+	MaxCompressedBytes int64 `json:"maxCompressedBytes"`
+	// MarginBytes is LimitBytes - UsableBytes (RECORD_MARGIN_BYTES for the fetcher).
+	MarginBytes int64 `json:"marginBytes"`
+	// Fits says whether RecordBytes <= UsableBytes.
+	Fits bool `json:"fits"`
+	// LimitSource and LimitEffectiveFrom cite the price-book entry of the limit.
+	LimitSource        string `json:"limitSource"`
+	LimitEffectiveFrom string `json:"limitEffectiveFrom"`
 }
 
 // Find returns the estimate for t, or nil.

@@ -1,0 +1,323 @@
+package planner
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The price book is the only place a price, allowance or limit lives. It is
+// embedded from book.json; a partial file of the same shape can override it
+// (LoadBook). Every entry carries its value, unit, source URL, the date it takes
+// effect and how sure we are of it. An item is a list of entries ordered by
+// effectiveFrom; the entry in force on a day is the last one starting on or
+// before that day.
+
+//go:embed book.json
+var embeddedBook []byte
+
+// Item keys of the price book. Regional items must be present for every region;
+// global items (limits and allowances, which do not vary by region) once.
+const (
+	ItemLambdaRequest      = "lambda.request"
+	ItemLambdaGBSecondArm  = "lambda.gbSecond.arm64"
+	ItemLambdaGBSecondX86  = "lambda.gbSecond.x86_64"
+	ItemS3Put              = "s3.put"
+	ItemS3Get              = "s3.get"
+	ItemS3Storage          = "s3.storage"
+	ItemNATGatewayHour     = "natGateway.hour"
+	ItemNATGatewayGB       = "natGateway.gb"
+	ItemEC2NanoHour        = "ec2.t4gNano.hour"
+	ItemEBSGp3             = "ebs.gp3"
+	ItemPublicIPv4Hour     = "publicIPv4.hour"
+	ItemLogsIngest         = "logs.ingest"
+	ItemRDSMicroHour       = "rds.t4gMicro.hour"
+	ItemRDSGp3             = "rds.gp3"
+	ItemSchedulerInvoke    = "scheduler.invocation"
+	ItemSQSRequest         = "sqs.request"
+	ItemCloudWatchAlarm    = "cloudwatch.alarm"
+	ItemCloudWatchMetric   = "cloudwatch.metric"
+	ItemSNSEmail           = "sns.email"
+	ItemAsyncPayloadLimit  = "lambda.asyncPayloadLimit"
+	ItemFreeLambdaRequests = "free.lambda.requests"
+	ItemFreeLambdaGBs      = "free.lambda.gbSeconds"
+	ItemFreeLogsGB         = "free.logs.ingestGB"
+	ItemFreeScheduler      = "free.scheduler.invocations"
+	ItemFreeSQS            = "free.sqs.requests"
+	ItemFreeAlarms         = "free.cloudwatch.alarms"
+	ItemFreeMetrics        = "free.cloudwatch.metrics"
+	ItemFreeSNSEmail       = "free.sns.email"
+	ItemBudgetDay          = "budgets.budgetDay"
+	ItemDataTransferIn     = "dataTransfer.in"
+	ItemLegacyOffers       = "freeTier.legacy12MonthOffers"
+	ItemLegacyS3Puts       = "legacy.s3.puts"
+	ItemLegacyS3Gets       = "legacy.s3.gets"
+	ItemLegacyS3GB         = "legacy.s3.storageGB"
+	ItemLegacyRDSHours     = "legacy.rds.hours"
+	ItemLegacyRDSGB        = "legacy.rds.storageGB"
+	ItemLegacyEBSGB        = "legacy.ebs.GB"
+	ItemLegacyIPv4Hours    = "legacy.publicIPv4.hours"
+)
+
+// RegionalItems lists the items every region of the book must price.
+var RegionalItems = []string{
+	ItemLambdaRequest, ItemLambdaGBSecondArm, ItemLambdaGBSecondX86,
+	ItemS3Put, ItemS3Get, ItemS3Storage,
+	ItemNATGatewayHour, ItemNATGatewayGB, ItemEC2NanoHour, ItemEBSGp3, ItemPublicIPv4Hour,
+	ItemLogsIngest, ItemRDSMicroHour, ItemRDSGp3, ItemSchedulerInvoke, ItemSQSRequest,
+	ItemCloudWatchAlarm, ItemCloudWatchMetric, ItemSNSEmail,
+}
+
+// GlobalItems lists the items the book holds once for all regions.
+var GlobalItems = []string{
+	ItemAsyncPayloadLimit,
+	ItemFreeLambdaRequests, ItemFreeLambdaGBs, ItemFreeLogsGB, ItemFreeScheduler, ItemFreeSQS,
+	ItemFreeAlarms, ItemFreeMetrics, ItemFreeSNSEmail, ItemBudgetDay, ItemDataTransferIn,
+	ItemLegacyOffers, ItemLegacyS3Puts, ItemLegacyS3Gets, ItemLegacyS3GB,
+	ItemLegacyRDSHours, ItemLegacyRDSGB, ItemLegacyEBSGB, ItemLegacyIPv4Hours,
+}
+
+// Confidence levels an entry may carry.
+var confidences = map[string]bool{"confirmed": true, "secondary": true, "derived": true, "unverified": true}
+
+// Entry is one dated value of a price-book item.
+type Entry struct {
+	// Value is the price (USD per unit), allowance (units per month) or limit.
+	Value float64 `json:"value"`
+	// Unit names what Value counts, e.g. "USD/hour", "bytes", "requests/month".
+	Unit string `json:"unit"`
+	// Source is the best URL stating the value.
+	Source string `json:"source"`
+	// EffectiveFrom (YYYY-MM-DD) is the first day the entry is in force.
+	EffectiveFrom string `json:"effectiveFrom"`
+	// Confidence is confirmed, secondary, derived or unverified (see the book's notes).
+	Confidence string `json:"confidence"`
+	// Derived says how the value was computed when it is not stated anywhere.
+	Derived string `json:"derived,omitempty"`
+	// Evidence is further support: a second URL or a quoted price-list line.
+	Evidence string `json:"evidence,omitempty"`
+	// Note is a remark for the reader.
+	Note string `json:"note,omitempty"`
+
+	from time.Time
+}
+
+// bookFile is the JSON shape of book.json and of an override prices file.
+type bookFile struct {
+	Schema  int                           `json:"schema"`
+	Notes   []string                      `json:"notes,omitempty"`
+	Global  map[string][]Entry            `json:"global"`
+	Regions map[string]map[string][]Entry `json:"regions"`
+}
+
+// Book is the loaded, validated price book.
+type Book struct {
+	f bookFile
+}
+
+// LoadBook returns the embedded price book, with the entries of overrideFile (if
+// not empty) replacing the book's: an item given in the override file replaces
+// that item's whole entry list (globally or for that region); a new region must
+// price every regional item. The result is validated as a whole.
+func LoadBook(overrideFile string) (*Book, error) {
+	var f bookFile
+	if err := decodeBook(embeddedBook, &f); err != nil {
+		return nil, fmt.Errorf("embedded price book: %w", err)
+	}
+	if overrideFile != "" {
+		raw, err := os.ReadFile(overrideFile)
+		if err != nil {
+			return nil, fmt.Errorf("prices file: %w", err)
+		}
+		var o bookFile
+		if err := decodeBook(raw, &o); err != nil {
+			return nil, fmt.Errorf("prices file %s: %w", overrideFile, err)
+		}
+		if err := merge(&f, o); err != nil {
+			return nil, fmt.Errorf("prices file %s: %w", overrideFile, err)
+		}
+	}
+	b := &Book{f: f}
+	if err := b.validate(); err != nil {
+		if overrideFile != "" {
+			return nil, fmt.Errorf("price book with %s: %w", overrideFile, err)
+		}
+		return nil, fmt.Errorf("embedded price book: %w", err)
+	}
+	return b, nil
+}
+
+func decodeBook(raw []byte, f *bookFile) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(f); err != nil {
+		return fmt.Errorf("decode JSON: %w", err)
+	}
+	return nil
+}
+
+func known(list []string, item string) bool {
+	for _, k := range list {
+		if k == item {
+			return true
+		}
+	}
+	return false
+}
+
+func merge(f *bookFile, o bookFile) error {
+	for item, entries := range o.Global {
+		if !known(GlobalItems, item) {
+			return fmt.Errorf("global item %q is not a global item of the book (known: %s)", item, strings.Join(GlobalItems, ", "))
+		}
+		f.Global[item] = entries
+	}
+	for region, items := range o.Regions {
+		if f.Regions[region] == nil {
+			f.Regions[region] = map[string][]Entry{}
+		}
+		for item, entries := range items {
+			if !known(RegionalItems, item) {
+				return fmt.Errorf("region %s: item %q is not a regional item of the book (known: %s)", region, item, strings.Join(RegionalItems, ", "))
+			}
+			f.Regions[region][item] = entries
+		}
+	}
+	return nil
+}
+
+func (b *Book) validate() error {
+	if b.f.Schema != 1 {
+		return fmt.Errorf("schema %d: want 1", b.f.Schema)
+	}
+	if len(b.f.Regions) == 0 {
+		return errors.New("no regions")
+	}
+	for _, item := range GlobalItems {
+		if err := validateEntries("global", item, b.f.Global[item]); err != nil {
+			return err
+		}
+	}
+	for item := range b.f.Global {
+		if !known(GlobalItems, item) {
+			return fmt.Errorf("global: unknown item %q", item)
+		}
+	}
+	for region, items := range b.f.Regions {
+		for _, item := range RegionalItems {
+			if err := validateEntries(region, item, items[item]); err != nil {
+				return err
+			}
+		}
+		for item := range items {
+			if !known(RegionalItems, item) {
+				return fmt.Errorf("region %s: unknown item %q", region, item)
+			}
+		}
+	}
+	return nil
+}
+
+// validateEntries checks one item's entries in place and parses their dates.
+func validateEntries(scope, item string, entries []Entry) error {
+	if len(entries) == 0 {
+		return fmt.Errorf("%s: item %s is missing", scope, item)
+	}
+	var prev time.Time
+	for i := range entries {
+		e := &entries[i]
+		where := fmt.Sprintf("%s: %s entry %d", scope, item, i+1)
+		d, err := time.Parse(time.DateOnly, e.EffectiveFrom)
+		if err != nil {
+			return fmt.Errorf("%s: effectiveFrom %q: want YYYY-MM-DD", where, e.EffectiveFrom)
+		}
+		if i > 0 && !d.After(prev) {
+			return fmt.Errorf("%s: effectiveFrom %s is not after the previous entry's %s", where, e.EffectiveFrom, prev.Format(time.DateOnly))
+		}
+		if !strings.HasPrefix(e.Source, "https://") {
+			return fmt.Errorf("%s: source %q: want an https:// URL", where, e.Source)
+		}
+		if e.Unit == "" {
+			return fmt.Errorf("%s: unit is empty", where)
+		}
+		if e.Value < 0 {
+			return fmt.Errorf("%s: value %v is negative", where, e.Value)
+		}
+		if !confidences[e.Confidence] {
+			return fmt.Errorf("%s: confidence %q: want confirmed, secondary, derived or unverified", where, e.Confidence)
+		}
+		if e.Confidence == "derived" && e.Derived == "" {
+			return fmt.Errorf("%s: derived entry does not say how (field \"derived\")", where)
+		}
+		e.from, prev = d, d
+	}
+	return nil
+}
+
+// Regions returns the regions the book prices, sorted.
+func (b *Book) Regions() []string {
+	out := make([]string, 0, len(b.f.Regions))
+	for r := range b.f.Regions {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HasRegion reports whether the book prices region.
+func (b *Book) HasRegion(region string) bool {
+	_, ok := b.f.Regions[region]
+	return ok
+}
+
+// Lookup returns the entry of item in force on asOf. region is ignored for
+// global items; for regional items an unknown region is an error listing the
+// known ones.
+func (b *Book) Lookup(region, item string, asOf time.Time) (Entry, error) {
+	var entries []Entry
+	switch {
+	case known(GlobalItems, item):
+		entries = b.f.Global[item]
+	case known(RegionalItems, item):
+		items, ok := b.f.Regions[region]
+		if !ok {
+			return Entry{}, b.unknownRegion(region)
+		}
+		entries = items[item]
+	default:
+		return Entry{}, fmt.Errorf("price book: unknown item %q", item)
+	}
+	day := dateOf(asOf)
+	for i := len(entries) - 1; i >= 0; i-- {
+		if !entries[i].from.After(day) {
+			return entries[i], nil
+		}
+	}
+	return Entry{}, fmt.Errorf("price book: %s has no entry in force on %s (earliest %s)", item, day.Format(time.DateOnly), entries[0].EffectiveFrom)
+}
+
+func (b *Book) unknownRegion(region string) error {
+	return fmt.Errorf("%w: region %q is not in the price book; known regions: %s", ErrBadInput, region, strings.Join(b.Regions(), ", "))
+}
+
+// AsyncPayloadLimit returns the asynchronous invocation payload limit in bytes in
+// force on asOf (262,144 before 2025-10-24, 1,048,576 from then).
+func (b *Book) AsyncPayloadLimit(asOf time.Time) (int64, error) {
+	e, err := b.Lookup("", ItemAsyncPayloadLimit, asOf)
+	if err != nil {
+		return 0, err
+	}
+	return int64(e.Value), nil
+}
+
+// dateOf truncates t to its UTC calendar day.
+func dateOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

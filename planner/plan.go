@@ -1,0 +1,581 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ErrBadInput marks errors caused by the caller's input (a flag or config key);
+// the CLI exits 2 on them. Test with errors.Is.
+var ErrBadInput = errors.New("bad input")
+
+// Documented defaults and constants of the estimate. Money is float64 USD;
+// every USD amount in a Report is rounded to whole micro-dollars (6 decimals),
+// and displays round to cents (sub-cent amounts to tenths of a cent, see Money).
+const (
+	// HoursPerMonth is AWS's billing month (8,760 h / 12).
+	HoursPerMonth = 730
+	// DefaultMemoryMB is each function's memory when Input.MemoryMB is 0.
+	DefaultMemoryMB = 128
+	// DefaultArchitecture is the functions' architecture when Input.Architecture is "".
+	DefaultArchitecture = "arm64"
+	// DefaultFetchMillis is the billed duration of one fetch (HTTP GET + gzip).
+	DefaultFetchMillis = 800
+	// DefaultWriteMillis is the billed duration of one write (decode + upsert).
+	DefaultWriteMillis = 300
+	// LogBytesPerInvocation estimates CloudWatch Logs ingested per invocation: the
+	// platform START/END/REPORT lines (~350 B), one JSON log line (~300 B) and the
+	// Embedded Metric Format document (~350 B).
+	LogBytesPerInvocation = 1000
+	// RecordOverheadBytes bounds the destination record's own fields: version,
+	// timestamp, requestContext (requestId, a function ARN with a 64-character name,
+	// condition, approximateInvokeCount) and responseContext, with JSON punctuation.
+	RecordOverheadBytes = 512
+	// SchedulerEventBytes bounds the requestPayload: the scheduler's event (an
+	// EventBridge scheduled-event JSON is ~350 B; a Scheduler input is smaller).
+	SchedulerEventBytes = 512
+	// EnvelopeOverheadBytes bounds the envelope JSON around its base64 body: field
+	// names, fetchedAt, status, content type (<= 64 B), codec, two lengths, the
+	// 64-hex SHA-256 and a source URL of up to 512 bytes.
+	EnvelopeOverheadBytes = 1024
+	// RecordMarginPercent of the async limit is kept free for Lambda's own
+	// serialization of the record (SerializedRequestEntityTooLargeException).
+	RecordMarginPercent = 5
+	// DefaultRecordAlarmPercent is the record-size share of the limit that the
+	// guardrail alarm (and the report's headroom warning) fires at.
+	DefaultRecordAlarmPercent = 80
+	// NATInstanceDiskGB is the NAT instance's gp3 root volume.
+	NATInstanceDiskGB = 8
+	// DatabaseStorageGB is the RDS gp3 storage of the common database.
+	DatabaseStorageGB = 20
+	// S3ResidentDays is how long a handed-off object lives on average: lifecycle
+	// expires objects 1 day old, and S3 removes expired objects within about a day.
+	S3ResidentDays = 1.5
+	// emfMetrics is the number of Embedded Metric Format metrics the fetcher or relay emits.
+	emfMetrics = 5
+)
+
+// Defaults fills the zero fields of in with the documented defaults: FreeTier
+// always-free, MemoryMB 128, Architecture arm64, FetchMillis 800, WriteMillis 300,
+// AsOf today (UTC). It does not validate.
+func Defaults(in Input) Input {
+	if in.FreeTier == "" {
+		in.FreeTier = AlwaysFree
+	}
+	if in.MemoryMB == 0 {
+		in.MemoryMB = DefaultMemoryMB
+	}
+	if in.Architecture == "" {
+		in.Architecture = DefaultArchitecture
+	}
+	if in.FetchMillis == 0 {
+		in.FetchMillis = DefaultFetchMillis
+	}
+	if in.WriteMillis == 0 {
+		in.WriteMillis = DefaultWriteMillis
+	}
+	if in.AsOf.IsZero() {
+		in.AsOf = time.Now()
+	}
+	in.AsOf = dateOf(in.AsOf)
+	return in
+}
+
+func badInput(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadInput, fmt.Sprintf(format, a...))
+}
+
+// validate checks a defaulted Input; every error names the field and the accepted form.
+func validate(in Input, book *Book) error {
+	if strings.TrimSpace(in.Schedule) == "" {
+		return badInput("schedule is empty: want rate(10 minutes) or cron(...)")
+	}
+	if in.PayloadBytes <= 0 {
+		return badInput("payload size %d: want a positive size like 279KB", in.PayloadBytes)
+	}
+	if in.CompressedBytes <= 0 {
+		return badInput("compressed size %d: want a positive size like 19KB", in.CompressedBytes)
+	}
+	if in.CompressedBytes > in.PayloadBytes {
+		return badInput("compressed size %s is larger than the payload %s: measure both with the fetcher's codec (--sample or --measure)",
+			groupInt(in.CompressedBytes), groupInt(in.PayloadBytes))
+	}
+	if !book.HasRegion(in.Region) {
+		return book.unknownRegion(in.Region)
+	}
+	switch in.FreeTier {
+	case AlwaysFree, Legacy12Month, NoFreeTier:
+	default:
+		return badInput("free tier %q: want always-free, legacy-12-month or none", in.FreeTier)
+	}
+	switch in.Architecture {
+	case "arm64", "x86_64":
+	default:
+		return badInput("architecture %q: want arm64 or x86_64", in.Architecture)
+	}
+	if in.MemoryMB < 128 || in.MemoryMB > 10240 {
+		return badInput("memory %d MB: want 128 to 10240", in.MemoryMB)
+	}
+	for _, d := range []struct {
+		name string
+		ms   int
+	}{{"fetch duration", in.FetchMillis}, {"write duration", in.WriteMillis}} {
+		if d.ms < 1 || d.ms > 900000 {
+			return badInput("%s %d ms: want 1 to 900000 (Lambda's 15-minute maximum)", d.name, d.ms)
+		}
+	}
+	if in.CreditsUSD < 0 || math.IsNaN(in.CreditsUSD) || math.IsInf(in.CreditsUSD, 0) {
+		return badInput("credits %v USD: want 0 or a positive amount", in.CreditsUSD)
+	}
+	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0) {
+		return badInput("guardrail counts %+v: want zero or more of each", *g)
+	}
+	return nil
+}
+
+// DefaultGuardrails is what the planner assumes issue 6's guardrails create for t
+// when Input.Guardrails is nil:
+//   - every topology: per function an Errors and an AsyncEventsDropped alarm, one
+//     alarm on messages visible in the dead-letter queue, the fetcher's (or relay's)
+//     five EMF metrics with one FunctionName dimension, one cost budget, no email
+//     or DLQ traffic in a normal month;
+//   - destination adds DestinationDeliveryFailures and the record-size alarm
+//     (RecordPercentOfLimit >= DefaultRecordAlarmPercent): 2+2+1+2 = 7 alarms;
+//   - s3 (two functions): 2+2+1 = 5 alarms;
+//   - nat-gateway, nat-instance, ipv6 (one relay): 1+1+1 = 3 alarms.
+func DefaultGuardrails(t Topology) Guardrails {
+	g := Guardrails{CustomMetrics: emfMetrics, Budgets: 1}
+	switch t {
+	case Destination:
+		g.Alarms = 7
+	case S3:
+		g.Alarms = 5
+	default:
+		g.Alarms = 3
+	}
+	return g
+}
+
+// GuardrailAlarms is DefaultGuardrails(t).Alarms.
+func GuardrailAlarms(t Topology) int { return DefaultGuardrails(t).Alarms }
+
+// UsableRecordBytes is the part of an async payload limit a destination record may
+// use: the limit less RecordMarginPercent (rounded down to whole bytes).
+func UsableRecordBytes(limit int64) int64 { return limit - limit*RecordMarginPercent/100 }
+
+// RecordBytes estimates the destination invocation record for a compressed payload
+// of c bytes: the record's own fields, the scheduler event as requestPayload, and
+// the envelope with its body in base64 (4 x ceil(c/3)).
+func RecordBytes(c int64) int64 {
+	return RecordOverheadBytes + SchedulerEventBytes + EnvelopeOverheadBytes + 4*((c+2)/3)
+}
+
+// maxCompressedFor is the largest compressed size whose record fits usable bytes.
+func maxCompressedFor(usable int64) int64 {
+	room := usable - (RecordOverheadBytes + SchedulerEventBytes + EnvelopeOverheadBytes)
+	if room < 4 {
+		return 0
+	}
+	return 3 * (room / 4)
+}
+
+// planner carries one Plan call's state.
+type planner struct {
+	in       Input
+	book     *Book
+	tier     FreeTier // free tier actually applied (legacy falls back to always-free)
+	legacy   bool     // legacy 12-month allowances apply
+	payload  Payload
+	avgRuns  int64
+	peakRuns int64
+	spill    bool // destination spills every run to S3
+}
+
+// Plan estimates every topology for in (after Defaults) with book's prices in force
+// on in.AsOf, and chooses the cheapest valid one (ties: AllTopologies order).
+func Plan(in Input, book *Book) (*Report, error) {
+	if book == nil {
+		return nil, errors.New("plan: nil price book")
+	}
+	in = Defaults(in)
+	if err := validate(in, book); err != nil {
+		return nil, err
+	}
+	sched, err := ParseSchedule(in.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("%w: schedule: %w", ErrBadInput, err)
+	}
+	avg, peak, peakMonth, err := sched.MonthlyRuns(in.AsOf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: schedule %q: %w", ErrBadInput, in.Schedule, err)
+	}
+	p := &planner{in: in, book: book, avgRuns: avg, peakRuns: peak, tier: in.FreeTier}
+	r := &Report{
+		Region: in.Region, AsOf: in.AsOf.Format(time.DateOnly), FreeTier: in.FreeTier,
+		Schedule: in.Schedule, RunsPerMonth: avg, PeakMonthRuns: peak, PeakMonth: peakMonth.Format("2006-01"),
+		Assumptions: Assumptions{
+			MemoryMB: in.MemoryMB, Architecture: in.Architecture, FetchMillis: in.FetchMillis, WriteMillis: in.WriteMillis,
+			LogBytesPerInvocation: LogBytesPerInvocation, NATInstanceDiskGB: NATInstanceDiskGB,
+			DatabaseStorageGB: DatabaseStorageGB, HoursPerMonth: HoursPerMonth,
+		},
+		Notes: []string{},
+	}
+	if err := p.freeTier(r); err != nil {
+		return nil, err
+	}
+	if err := p.checkPayload(); err != nil {
+		return nil, err
+	}
+	r.Payload = p.payload
+
+	for _, t := range AllTopologies {
+		e, err := p.estimate(t)
+		if err != nil {
+			return nil, fmt.Errorf("plan %s: %w", t, err)
+		}
+		r.Topologies = append(r.Topologies, e)
+	}
+	if err := choose(r); err != nil {
+		return nil, err
+	}
+
+	if r.Common, err = p.commonLines(); err != nil {
+		return nil, fmt.Errorf("plan common costs: %w", err)
+	}
+	r.CommonMonthlyUSD = sumLines(r.Common)
+	g := DefaultGuardrails(r.Chosen)
+	if in.Guardrails != nil {
+		g = *in.Guardrails
+	}
+	r.Guardrail = g
+	if r.Guardrails, err = p.guardrailLines(g); err != nil {
+		return nil, fmt.Errorf("plan guardrails: %w", err)
+	}
+	r.GuardrailsMonthlyUSD = sumLines(r.Guardrails)
+	r.TotalMonthlyUSD = micro(r.Find(r.Chosen).MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD)
+	if in.CreditsUSD > 0 {
+		r.CreditsUSD = in.CreditsUSD
+		if r.TotalMonthlyUSD > 0 {
+			r.CreditMonths = math.Round(in.CreditsUSD/r.TotalMonthlyUSD*10) / 10
+			r.Notes = append(r.Notes, fmt.Sprintf("credits of %s last %.1f months at %s/month", Money(in.CreditsUSD), r.CreditMonths, Money(r.TotalMonthlyUSD)))
+		} else {
+			r.Notes = append(r.Notes, fmt.Sprintf("credits of %s are not drawn down: the total is %s/month", Money(in.CreditsUSD), Money(0)))
+		}
+	}
+	return r, nil
+}
+
+// freeTier decides which allowances apply on AsOf and notes why.
+func (p *planner) freeTier(r *Report) error {
+	if p.in.FreeTier != Legacy12Month {
+		return nil
+	}
+	e, err := p.book.Lookup("", ItemLegacyOffers, p.in.AsOf)
+	if err != nil {
+		return err
+	}
+	if e.Value == 0 {
+		p.tier = AlwaysFree
+		r.Notes = append(r.Notes, fmt.Sprintf("legacy-12-month does not apply on %s: the 12-month offers went only to accounts created before 2025-07-15, for 12 months, so none can still hold them from %s; planned with the Always Free allowances only",
+			r.AsOf, e.EffectiveFrom))
+		return nil
+	}
+	p.legacy = true
+	if !p.in.AsOf.Before(time.Date(2025, 7, 15, 0, 0, 0, 0, time.UTC)) {
+		r.Notes = append(r.Notes, "legacy-12-month applies only to accounts created before 2025-07-15, and only for their first 12 months")
+	}
+	return nil
+}
+
+// checkPayload fills p.payload: the destination record against the limit in force.
+func (p *planner) checkPayload() error {
+	e, err := p.book.Lookup("", ItemAsyncPayloadLimit, p.in.AsOf)
+	if err != nil {
+		return err
+	}
+	limit := int64(e.Value)
+	usable := UsableRecordBytes(limit)
+	rec := RecordBytes(p.in.CompressedBytes)
+	maxC := maxCompressedFor(usable)
+	maxRaw := floorMulDiv(maxC, p.in.PayloadBytes, p.in.CompressedBytes)
+	p.payload = Payload{
+		RawBytes: p.in.PayloadBytes, CompressedBytes: p.in.CompressedBytes,
+		RecordBytes: rec, LimitBytes: limit, UsableBytes: usable, MarginBytes: limit - usable,
+		HeadroomPercent:    math.Round(float64(rec)/float64(limit)*10000) / 100,
+		MaxRawBytes:        maxRaw,
+		MaxCompressedBytes: maxC,
+		Fits:               rec <= usable,
+		LimitSource:        e.Source, LimitEffectiveFrom: e.EffectiveFrom,
+	}
+	return nil
+}
+
+// usage computes topology t's consumption for runs runs in a month.
+func (p *planner) usage(t Topology, runs int64) (u Usage, s3Bytes float64) {
+	gb := float64(p.in.MemoryMB) / 1024
+	secs := float64(p.in.FetchMillis+p.in.WriteMillis) / 1000
+	u.GBSeconds = float64(runs) * gb * secs
+	switch t {
+	case Destination, S3:
+		u.Invocations = 2 * runs
+		if t == S3 || p.spill {
+			u.S3Puts, u.S3Gets = runs, runs
+			s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
+		}
+	default:
+		u.Invocations = runs
+		raw := float64(p.in.PayloadBytes) * float64(runs) / 1e9
+		switch t {
+		case NATGateway:
+			if !p.in.ExistingNAT {
+				u.NATHours = HoursPerMonth
+			}
+			u.NATGB = raw
+		case NATInstance:
+			u.NATHours = HoursPerMonth
+			u.NATGB = raw
+		}
+	}
+	return u, s3Bytes
+}
+
+// estimate prices topology t at the 730-hour month and checks its peak month.
+func (p *planner) estimate(t Topology) (Estimate, error) {
+	e := Estimate{Name: t, Valid: true}
+	p.spill = false
+	switch t {
+	case Destination:
+		if !p.payload.Fits {
+			msg := fmt.Sprintf("record %s B exceeds usable %s B of the %s B (%s) async payload limit in force on %s",
+				groupInt(p.payload.RecordBytes), groupInt(p.payload.UsableBytes), groupInt(p.payload.LimitBytes),
+				FormatSize(p.payload.LimitBytes), p.in.AsOf.Format(time.DateOnly))
+			if p.in.Spill {
+				p.spill = true
+				e.Reasons = append(e.Reasons, msg+"; spill is on, so every run stores its envelope in S3 (1 PUT + 1 GET per run)")
+			} else {
+				e.Valid = false
+				e.Reasons = append(e.Reasons, msg)
+			}
+		} else if pct := p.payload.HeadroomPercent; pct >= DefaultRecordAlarmPercent {
+			e.Reasons = append(e.Reasons, fmt.Sprintf("record uses %.2f%% of the limit, above the %d%% alarm threshold", pct, DefaultRecordAlarmPercent))
+		}
+	case IPv6:
+		switch {
+		case p.in.SourceHasIPv6 == nil:
+			e.Valid = false
+			e.Reasons = append(e.Reasons, "unknown whether the source host has an IPv6 (AAAA) address: measure with --measure")
+		case !*p.in.SourceHasIPv6:
+			e.Valid = false
+			e.Reasons = append(e.Reasons, "the source host has no IPv6 (AAAA) address, and an egress-only internet gateway carries IPv6 only")
+		}
+	}
+	if p.in.SingleFunction && (t == Destination || t == S3) {
+		e.Valid = false
+		e.Reasons = append([]string{"single function required: the job needs internet and the database in one invocation, and " + string(t) + " splits it into a fetcher and a writer"}, e.Reasons...)
+	}
+	u, s3Bytes := p.usage(t, p.avgRuns)
+	lines, err := p.topologyLines(t, u, s3Bytes, p.avgRuns)
+	if err != nil {
+		return e, err
+	}
+	pu, ps3 := p.usage(t, p.peakRuns)
+	peakLines, err := p.topologyLines(t, pu, ps3, p.peakRuns)
+	if err != nil {
+		return e, err
+	}
+	u.GBSeconds = math.Round(u.GBSeconds*1000) / 1000
+	u.NATGB = math.Round(u.NATGB*1e6) / 1e6
+	e.Usage, e.Lines = u, lines
+	e.MonthlyUSD = sumLines(lines)
+	e.FitsFreeTier = sumLines(peakLines) == 0
+	p.spill = false
+	return e, nil
+}
+
+// line prices qty units of item less a free allowance.
+func (p *planner) line(label, item string, qty, free float64, unit string) (CostLine, error) {
+	e, err := p.book.Lookup(p.in.Region, item, p.in.AsOf)
+	if err != nil {
+		return CostLine{}, err
+	}
+	free = math.Min(free, qty)
+	return CostLine{
+		Item: label, Quantity: math.Round(qty*1e6) / 1e6, Unit: unit, FreeQuantity: math.Round(free*1e6) / 1e6,
+		UnitUSD: e.Value, MonthlyUSD: micro((qty - free) * e.Value),
+		Source: e.Source, EffectiveFrom: e.EffectiveFrom, Confidence: e.Confidence,
+	}, nil
+}
+
+// allowance returns the monthly free quantity of item, or 0 when it does not apply.
+func (p *planner) allowance(item string) (float64, error) {
+	legacyItem := strings.HasPrefix(item, "legacy.")
+	if p.tier == NoFreeTier || (legacyItem && !p.legacy) {
+		return 0, nil
+	}
+	e, err := p.book.Lookup("", item, p.in.AsOf)
+	if err != nil {
+		return 0, err
+	}
+	return e.Value, nil
+}
+
+// spec is one line to price: label, price item, quantity, allowance item ("" none), unit.
+type spec struct {
+	label, item string
+	qty         float64
+	free        string
+	unit        string
+}
+
+func (p *planner) price(specs []spec) ([]CostLine, error) {
+	var out []CostLine
+	for _, s := range specs {
+		free := 0.0
+		if s.free != "" {
+			var err error
+			if free, err = p.allowance(s.free); err != nil {
+				return nil, err
+			}
+		}
+		l, err := p.line(s.label, s.item, s.qty, free, s.unit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (p *planner) topologyLines(t Topology, u Usage, s3Bytes float64, runs int64) ([]CostLine, error) {
+	gbsItem := ItemLambdaGBSecondArm
+	if p.in.Architecture == "x86_64" {
+		gbsItem = ItemLambdaGBSecondX86
+	}
+	specs := []spec{
+		{"Lambda requests", ItemLambdaRequest, float64(u.Invocations), ItemFreeLambdaRequests, "requests"},
+		{"Lambda compute (" + p.in.Architecture + ")", gbsItem, u.GBSeconds, ItemFreeLambdaGBs, "GB-seconds"},
+	}
+	if u.S3Puts > 0 {
+		days := float64(HoursPerMonth) / 24
+		gbMonths := s3Bytes * float64(runs) * S3ResidentDays / days / 1e9
+		specs = append(specs,
+			spec{"S3 PUT requests", ItemS3Put, float64(u.S3Puts), ItemLegacyS3Puts, "requests"},
+			spec{"S3 GET requests", ItemS3Get, float64(u.S3Gets), ItemLegacyS3Gets, "requests"},
+			spec{"S3 storage (objects expire after 1 day)", ItemS3Storage, gbMonths, ItemLegacyS3GB, "GB-months"},
+		)
+	}
+	switch t {
+	case NATGateway:
+		if !p.in.ExistingNAT {
+			specs = append(specs, spec{"NAT gateway hours", ItemNATGatewayHour, u.NATHours, "", "hours"},
+				spec{"Public IPv4 address of the NAT gateway", ItemPublicIPv4Hour, HoursPerMonth, "", "hours"})
+		}
+		specs = append(specs, spec{"NAT gateway data processed", ItemNATGatewayGB, u.NATGB, "", "GB"})
+	case NATInstance:
+		specs = append(specs,
+			spec{"NAT instance t4g.nano hours", ItemEC2NanoHour, u.NATHours, "", "hours"},
+			spec{fmt.Sprintf("NAT instance gp3 root volume (%d GB)", NATInstanceDiskGB), ItemEBSGp3, NATInstanceDiskGB, ItemLegacyEBSGB, "GB-months"},
+			spec{"Public IPv4 address of the NAT instance", ItemPublicIPv4Hour, HoursPerMonth, ItemLegacyIPv4Hours, "hours"})
+	}
+	specs = append(specs, spec{"CloudWatch Logs ingestion", ItemLogsIngest, float64(u.Invocations) * LogBytesPerInvocation / 1e9, ItemFreeLogsGB, "GB"})
+	return p.price(specs)
+}
+
+func (p *planner) commonLines() ([]CostLine, error) {
+	return p.price([]spec{
+		{"RDS db.t4g.micro PostgreSQL (Single-AZ) hours", ItemRDSMicroHour, HoursPerMonth, ItemLegacyRDSHours, "hours"},
+		{fmt.Sprintf("RDS gp3 storage (%d GB)", DatabaseStorageGB), ItemRDSGp3, DatabaseStorageGB, ItemLegacyRDSGB, "GB-months"},
+		{"EventBridge Scheduler invocations", ItemSchedulerInvoke, float64(p.avgRuns), ItemFreeScheduler, "invocations"},
+	})
+}
+
+func (p *planner) guardrailLines(g Guardrails) ([]CostLine, error) {
+	return p.price([]spec{
+		{"CloudWatch alarms", ItemCloudWatchAlarm, float64(g.Alarms), ItemFreeAlarms, "alarm-months"},
+		{"CloudWatch custom metrics (EMF)", ItemCloudWatchMetric, float64(g.CustomMetrics), ItemFreeMetrics, "metric-months"},
+		{"SNS email notifications", ItemSNSEmail, float64(g.EmailsPerMonth), ItemFreeSNSEmail, "notifications"},
+		{"SQS dead-letter queue requests", ItemSQSRequest, float64(g.DLQRequestsPerMonth), ItemFreeSQS, "requests"},
+		{"AWS Budgets cost budget (no actions)", ItemBudgetDay, float64(g.Budgets) * HoursPerMonth / 24, "", "budget-days"},
+	})
+}
+
+// choose marks the cheapest valid topology and gives every other one its verdict.
+func choose(r *Report) error {
+	order := map[Topology]int{}
+	for i, t := range AllTopologies {
+		order[t] = i
+	}
+	var valid []*Estimate
+	for i := range r.Topologies {
+		if r.Topologies[i].Valid {
+			valid = append(valid, &r.Topologies[i])
+		}
+	}
+	if len(valid) == 0 {
+		return badInput("no topology is valid for this workload: %s", strings.Join(r.Topologies[0].Reasons, "; "))
+	}
+	sort.SliceStable(valid, func(i, j int) bool {
+		if valid[i].MonthlyUSD != valid[j].MonthlyUSD {
+			return valid[i].MonthlyUSD < valid[j].MonthlyUSD
+		}
+		return order[valid[i].Name] < order[valid[j].Name]
+	})
+	best := valid[0]
+	r.Chosen = best.Name
+	best.Reasons = append([]string{"chosen: the cheapest valid topology"}, best.Reasons...)
+	for _, e := range valid[1:] {
+		var verdict string
+		if e.MonthlyUSD == best.MonthlyUSD {
+			verdict = fmt.Sprintf("costs the same as %s, which has fewer moving parts", best.Name)
+		} else {
+			verdict = fmt.Sprintf("costs %s more than %s", Money(e.MonthlyUSD-best.MonthlyUSD), best.Name)
+		}
+		e.Reasons = append([]string{verdict}, e.Reasons...)
+	}
+	return nil
+}
+
+func sumLines(ls []CostLine) float64 {
+	var s float64
+	for _, l := range ls {
+		s += l.MonthlyUSD
+	}
+	return micro(s)
+}
+
+// micro rounds USD to whole micro-dollars.
+func micro(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// Money renders USD for people: cents with thousands separators ("$1,234.56");
+// amounts below one cent in tenths of a cent ("$0.004"), or "<$0.001".
+func Money(x float64) string {
+	if x < 0 {
+		return "-" + Money(-x)
+	}
+	switch {
+	case x == 0:
+		return "$0.00"
+	case x < 0.0005:
+		return "<$0.001"
+	case x < 0.01:
+		return fmt.Sprintf("$%.3f", x)
+	}
+	cents := int64(math.Round(x * 100))
+	return fmt.Sprintf("$%s.%02d", groupInt(cents/100), cents%100)
+}
+
+// floorMulDiv computes floor(a*b/c) for non-negative a, b and positive c without
+// overflow, capped at MaxInt64.
+func floorMulDiv(a, b, c int64) int64 {
+	q := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+	q.Quo(q, big.NewInt(c))
+	if !q.IsInt64() {
+		return math.MaxInt64
+	}
+	return q.Int64()
+}
