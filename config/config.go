@@ -2,51 +2,145 @@
 // the Pulumi program (from the Pulumi context) and by cmd/plan (from Pulumi.yaml and
 // Pulumi.<stack>.yaml). Keys live under the `lambdabridge:` namespace, except the region,
 // which is the AWS provider's `aws:region`.
+//
+// [Decode] is the only decoder: it applies [Defaults], checks every value's type and range
+// and names the offending key. [LoadStack] and [SourceFunc] are the two ways to feed it.
 package config
 
+// Namespace is the Pulumi project name and therefore the namespace of every key but the region.
+const Namespace = "lambdabridge"
+
+// RegionKey is the full key of the AWS region, owned by the AWS provider.
+const RegionKey = "aws:region"
+
 // Source yields raw config values by full key ("lambdabridge:schedule", "aws:region").
-// A Pulumi context (ctx.GetConfig) and the stack-file loader both satisfy it.
+// A Pulumi context (ctx.GetConfig, through [SourceFunc]) and the stack-file loader both
+// satisfy it. Structured values (lists) are JSON text, as Pulumi stores them.
 type Source interface {
 	Get(key string) (string, bool)
 }
 
+// SourceFunc adapts a lookup function to [Source], so the Pulumi program can write
+// config.Decode(config.SourceFunc(ctx.GetConfig)).
+type SourceFunc func(key string) (string, bool)
+
+// Get calls f(key).
+func (f SourceFunc) Get(key string) (string, bool) { return f(key) }
+
+// MapSource is a [Source] over a map of full keys to raw values; handy in tests.
+type MapSource map[string]string
+
+// Get returns m[key].
+func (m MapSource) Get(key string) (string, bool) {
+	v, ok := m[key]
+	return v, ok
+}
+
 // Config is the decoded stack configuration. Every field has a key in Pulumi.yaml's
 // config schema with its type, description and default (config_test checks they agree).
+// Build one with [Defaults] or [Decode]; the zero Config is not valid.
 type Config struct {
-	// Planner keys.
-	Schedule        string  // lambdabridge:schedule, default "rate(10 minutes)"
-	Region          string  // aws:region, default "us-east-1"
-	PayloadBytes    int64   // lambdabridge:payloadSize ("279KB", "1MiB", plain bytes)
-	CompressedBytes int64   // lambdabridge:compressedSize
-	FreeTier        string  // lambdabridge:freeTier, default "always-free"
-	CreditsUSD      float64 // lambdabridge:creditsUSD, default 0
-	MemoryMB        int     // lambdabridge:memoryMB, default 128
-	Architecture    string  // lambdabridge:architecture, default "arm64"
-	FetchMillis     int     // lambdabridge:fetchMillis
-	WriteMillis     int     // lambdabridge:writeMillis
-	SingleFunction  bool    // lambdabridge:singleFunction
-	ExistingNAT     bool    // lambdabridge:existingNat
-	SourceURL       string  // lambdabridge:sourceUrl
-	SourceHasIPv6   *bool   // lambdabridge:sourceHasIpv6 (unset = unknown)
-	Topology        string  // lambdabridge:topology, default "auto"
-	AsOf            string  // lambdabridge:asOf (YYYY-MM-DD, empty = today)
-	PricesFile      string  // lambdabridge:pricesFile (override the embedded book)
-	Spill           bool    // lambdabridge:spill (destination mode spills oversized records to S3)
+	// Schedule is the EventBridge schedule expression that triggers a fetch
+	// (lambdabridge:schedule), e.g. "rate(10 minutes)" or "cron(0 9 ? * MON-FRI *)".
+	// Default "rate(10 minutes)".
+	Schedule string
+	// Region is the AWS region that is priced and deployed to (aws:region). Default "us-east-1".
+	Region string
+	// PayloadBytes is the measured raw size of one response (lambdabridge:payloadSize, written
+	// "279KB", "19KiB", "1MB", "1MiB" or plain bytes). Zero means not measured.
+	PayloadBytes int64
+	// CompressedBytes is the measured size of that response after the fetcher's codec
+	// (lambdabridge:compressedSize, same forms). Zero means not measured.
+	CompressedBytes int64
+	// FreeTier is the account's free-tier standing (lambdabridge:freeTier): "always-free"
+	// (default), "legacy-12-month" or "none".
+	FreeTier string
+	// CreditsUSD is a credit balance whose duration the report states (lambdabridge:creditsUSD).
+	// Default 0: no credits.
+	CreditsUSD float64
+	// MemoryMB is the memory size of every function (lambdabridge:memoryMB). Default: the
+	// planner's default.
+	MemoryMB int
+	// Architecture is the functions' instruction set (lambdabridge:architecture): "arm64"
+	// (default) or "x86_64".
+	Architecture string
+	// FetchMillis is the expected billed duration of one fetch in milliseconds
+	// (lambdabridge:fetchMillis). Default: the planner's default.
+	FetchMillis int
+	// WriteMillis is the expected billed duration of one database write in milliseconds
+	// (lambdabridge:writeMillis). Default: the planner's default.
+	WriteMillis int
+	// SingleFunction says one invocation must reach both the internet and the database
+	// (lambdabridge:singleFunction); only nat-gateway, nat-instance and ipv6 are then valid.
+	// Default false.
+	SingleFunction bool
+	// ExistingNAT says the VPC already pays for a NAT gateway (lambdabridge:existingNat).
+	// Default false.
+	ExistingNAT bool
+	// SourceURL is the third-party HTTP(S) URL the fetcher GETs (lambdabridge:sourceUrl).
+	// Empty means not configured yet (planning still works; provisioning needs it).
+	SourceURL string
+	// SourceHasIPv6 says whether the source host has an AAAA record
+	// (lambdabridge:sourceHasIpv6: "true", "false" or "unknown"). Nil means unknown, which
+	// rules out the ipv6 topology. Default unknown.
+	SourceHasIPv6 *bool
+	// Topology is "auto" (default: provision the planner's choice) or a topology name
+	// (lambdabridge:topology) that is honoured only if the planner finds it valid.
+	Topology string
+	// AsOf is the day to plan for, YYYY-MM-DD (lambdabridge:asOf). Empty means today.
+	AsOf string
+	// PricesFile is a price-book file that overrides the embedded book
+	// (lambdabridge:pricesFile). Empty means the embedded book only.
+	PricesFile string
+	// Spill lets the fetcher spill records too large for the destination to S3
+	// (lambdabridge:spill). Default false.
+	Spill bool
 
-	// Program keys.
-	VpcID              string   // lambdabridge:vpcId (empty = create a VPC)
-	SubnetIDs          []string // lambdabridge:subnetIds (JSON list; required with vpcId)
-	ExistingDBHost     string   // lambdabridge:existingDbHost (empty = create RDS)
-	ExistingDBSGID     string   // lambdabridge:existingDbSecurityGroupId
-	DBName             string   // lambdabridge:dbName, default "lambdabridge"
-	DBUser             string   // lambdabridge:dbUser, default "writer" (IAM auth user)
-	DBPassword         string   // lambdabridge:dbPassword (secret; generated when absent)
-	LogRetentionDays   int      // lambdabridge:logRetentionDays, default 14
-	MaxRetries         int      // lambdabridge:maxRetries, default 2 (0-2)
-	MaxEventAgeSeconds int      // lambdabridge:maxEventAgeSeconds, default 3600 (60-21600)
-	RecordsKey         string   // lambdabridge:recordsKey (records mode: JSON field keying each array element)
-	RecordsTable       string   // lambdabridge:recordsTable, default "records"
-	AlarmEmail         string   // lambdabridge:alarmEmail (optional SNS email subscription)
-	RecordAlarmPercent int      // lambdabridge:recordAlarmPercent, default 80
-	BudgetFactor       float64  // lambdabridge:budgetFactor, default 1.5
+	// VpcID is an existing VPC to deploy into (lambdabridge:vpcId, "vpc-..."). Empty means
+	// create a VPC.
+	VpcID string
+	// SubnetIDs are private subnets of VpcID for the VPC functions and the database
+	// (lambdabridge:subnetIds, a list of "subnet-..."; Pulumi stores it as JSON). Required
+	// with VpcID, not allowed without it.
+	SubnetIDs []string
+	// ExistingDBHost is the host name of an existing PostgreSQL database
+	// (lambdabridge:existingDbHost). Empty means create an RDS instance.
+	ExistingDBHost string
+	// ExistingDBSGID is the security group of that database, which gets the 5432 ingress
+	// rule from the functions (lambdabridge:existingDbSecurityGroupId, "sg-...").
+	// Only allowed with ExistingDBHost.
+	ExistingDBSGID string
+	// DBName is the database name (lambdabridge:dbName). Default "lambdabridge".
+	DBName string
+	// DBUser is the database user the writer connects as with IAM authentication
+	// (lambdabridge:dbUser). Default "writer".
+	DBUser string
+	// DBPassword is the RDS master password (lambdabridge:dbPassword, a Pulumi secret).
+	// Empty means the program generates one.
+	DBPassword string
+	// LogRetentionDays is the CloudWatch Logs retention of every function
+	// (lambdabridge:logRetentionDays), one of the values CloudWatch accepts. Default 14.
+	LogRetentionDays int
+	// MaxRetries is the asynchronous invocation retry count, 0-2
+	// (lambdabridge:maxRetries). Default 2.
+	MaxRetries int
+	// MaxEventAgeSeconds is how long Lambda keeps retrying an event, 60-21600
+	// (lambdabridge:maxEventAgeSeconds). Default 3600.
+	MaxEventAgeSeconds int
+	// RecordsKey turns on records mode: the response is a JSON array (or holds one) and each
+	// element is upserted keyed by this JSON field (lambdabridge:recordsKey). Empty means
+	// store each fetch as one row.
+	RecordsKey string
+	// RecordsTable is the table records mode writes to (lambdabridge:recordsTable).
+	// Default "records".
+	RecordsTable string
+	// AlarmEmail subscribes an address to the alarm topic (lambdabridge:alarmEmail).
+	// Empty means no subscription.
+	AlarmEmail string
+	// RecordAlarmPercent is the share of the async payload limit at which the record-size
+	// alarm fires, 1-100 (lambdabridge:recordAlarmPercent). Default 80.
+	RecordAlarmPercent int
+	// BudgetFactor sets the monthly AWS budget to the planner's total times this factor,
+	// at least 1 (lambdabridge:budgetFactor). Default 1.5.
+	BudgetFactor float64
 }

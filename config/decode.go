@@ -1,0 +1,422 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+// Ranges the decoder enforces. They are API input rules of the services involved (what
+// Lambda, CloudWatch Logs and RDS accept), not prices or allowances, so they live here
+// next to the keys they check rather than in the planner's price book.
+const (
+	// minMemoryMB and maxMemoryMB bound Lambda's memory setting.
+	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+	minMemoryMB, maxMemoryMB = 128, 10240
+	// maxBilledMillis is Lambda's 15-minute timeout: no invocation is billed for longer.
+	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+	maxBilledMillis = 900000
+	// maxRetries and the event-age bounds are what PutFunctionEventInvokeConfig accepts.
+	// https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+	maxRetryCount, minEventAge, maxEventAge = 2, 60, 21600
+)
+
+// logRetentionDays lists the retention periods CloudWatch Logs accepts (PutRetentionPolicy).
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+	1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+var (
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	vpcRE        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	subnetRE     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
+	sgRE         = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+	identifierRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	hostRE       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+)
+
+// Defaults returns the configuration used for every key that is unset (or set to the
+// empty string). Pulumi.yaml's schema states the same defaults; config_test keeps the two
+// in step. Planner tunables (memory, architecture, durations, free tier) take the planner's
+// own defaults so the two packages cannot disagree.
+func Defaults() Config {
+	in := planner.Defaults(planner.Input{})
+	return Config{
+		Schedule:           "rate(10 minutes)",
+		Region:             "us-east-1",
+		FreeTier:           string(in.FreeTier),
+		MemoryMB:           in.MemoryMB,
+		Architecture:       in.Architecture,
+		FetchMillis:        in.FetchMillis,
+		WriteMillis:        in.WriteMillis,
+		Topology:           "auto",
+		DBName:             "lambdabridge",
+		DBUser:             "writer",
+		LogRetentionDays:   14,
+		MaxRetries:         2,
+		MaxEventAgeSeconds: 3600,
+		RecordsTable:       "records",
+		RecordAlarmPercent: 80,
+		BudgetFactor:       1.5,
+	}
+}
+
+// keySpec is one config key: its full name, the Config field it sets and its parser.
+type keySpec struct {
+	// name is the full key, e.g. "lambdabridge:memoryMB".
+	name string
+	// field is the name of the Config field the key sets.
+	field string
+	// planner marks keys the planner reads: cmd/plan cannot plan without their value.
+	planner bool
+	// secret marks keys whose value must never appear in an error message.
+	secret bool
+	// parse turns a non-empty raw value into a value of the field's type, or says what is
+	// wrong with it. Its error is the problem only; callers prefix the key or flag.
+	parse func(raw string) (any, error)
+}
+
+// Keys returns the full name of every key Decode reads, in schema order.
+func Keys() []string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.name
+	}
+	return names
+}
+
+// PlannerKey reports whether the planner reads key (a full key name).
+func PlannerKey(key string) bool {
+	k, ok := lookupKey(key)
+	return ok && k.planner
+}
+
+func lookupKey(name string) (keySpec, bool) {
+	for _, k := range keys {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return keySpec{}, false
+}
+
+func ns(key string) string { return Namespace + ":" + key }
+
+const identifierForm = "a letter then up to 62 letters, digits or underscores"
+
+// keys is the schema in Pulumi.yaml's order. Every Config field is set by exactly one key
+// (config_test checks it).
+var keys = []keySpec{
+	{name: ns("schedule"), field: "Schedule", planner: true, parse: parseString(checkSchedule)},
+	{name: RegionKey, field: "Region", planner: true, parse: parseString(checkRegion)},
+	{name: ns("payloadSize"), field: "PayloadBytes", planner: true, parse: parseSize},
+	{name: ns("compressedSize"), field: "CompressedBytes", planner: true, parse: parseSize},
+	{name: ns("freeTier"), field: "FreeTier", planner: true, parse: parseEnum(
+		string(planner.AlwaysFree), string(planner.Legacy12Month), string(planner.NoFreeTier))},
+	{name: ns("creditsUSD"), field: "CreditsUSD", planner: true, parse: parseFloat(0, "a number of US dollars, 0 or more")},
+	{name: ns("memoryMB"), field: "MemoryMB", planner: true, parse: parseInt(minMemoryMB, maxMemoryMB)},
+	{name: ns("architecture"), field: "Architecture", planner: true, parse: parseEnum("arm64", "x86_64")},
+	{name: ns("fetchMillis"), field: "FetchMillis", planner: true, parse: parseInt(1, maxBilledMillis)},
+	{name: ns("writeMillis"), field: "WriteMillis", planner: true, parse: parseInt(1, maxBilledMillis)},
+	{name: ns("singleFunction"), field: "SingleFunction", planner: true, parse: parseBool},
+	{name: ns("existingNat"), field: "ExistingNAT", planner: true, parse: parseBool},
+	{name: ns("sourceUrl"), field: "SourceURL", parse: parseString(checkURL)},
+	{name: ns("sourceHasIpv6"), field: "SourceHasIPv6", planner: true, parse: parseTriBool},
+	{name: ns("topology"), field: "Topology", parse: parseString(checkTopology)},
+	{name: ns("asOf"), field: "AsOf", planner: true, parse: parseString(checkDate)},
+	{name: ns("pricesFile"), field: "PricesFile", planner: true, parse: parseString(nil)},
+	{name: ns("spill"), field: "Spill", planner: true, parse: parseBool},
+	{name: ns("vpcId"), field: "VpcID", parse: parseString(matches(vpcRE, "a VPC id like vpc-0123456789abcdef0"))},
+	{name: ns("subnetIds"), field: "SubnetIDs", parse: parseSubnets},
+	{name: ns("existingDbHost"), field: "ExistingDBHost", parse: parseString(matches(hostRE, "a host name or IP address"))},
+	{name: ns("existingDbSecurityGroupId"), field: "ExistingDBSGID", parse: parseString(matches(sgRE, "a security group id like sg-0123456789abcdef0"))},
+	{name: ns("dbName"), field: "DBName", parse: parseString(matches(identifierRE, identifierForm))},
+	{name: ns("dbUser"), field: "DBUser", parse: parseString(matches(identifierRE, identifierForm))},
+	{name: ns("dbPassword"), field: "DBPassword", secret: true, parse: parsePassword},
+	{name: ns("logRetentionDays"), field: "LogRetentionDays", parse: parseRetention},
+	{name: ns("maxRetries"), field: "MaxRetries", parse: parseInt(0, maxRetryCount)},
+	{name: ns("maxEventAgeSeconds"), field: "MaxEventAgeSeconds", parse: parseInt(minEventAge, maxEventAge)},
+	{name: ns("recordsKey"), field: "RecordsKey", parse: parseString(nil)},
+	{name: ns("recordsTable"), field: "RecordsTable", parse: parseString(matches(identifierRE, identifierForm))},
+	{name: ns("alarmEmail"), field: "AlarmEmail", parse: parseString(checkEmail)},
+	{name: ns("recordAlarmPercent"), field: "RecordAlarmPercent", parse: parseInt(1, 100)},
+	{name: ns("budgetFactor"), field: "BudgetFactor", parse: parseFloat(1, "a number, 1 or more")},
+}
+
+// opaqueSource is implemented by sources that know a key is set but cannot reveal its
+// value (an encrypted `secure:` value in a stack file).
+type opaqueSource interface {
+	opaque(key string) bool
+}
+
+// Decode reads every key from src, applies Defaults to keys that are unset or empty,
+// and validates types, ranges and combinations. Its errors name the key and the accepted
+// form, e.g. `config lambdabridge:memoryMB: "abc" is not an integer (128-10240)`; a secret
+// value is never repeated in an error. All problems are reported, not just the first.
+func Decode(src Source) (Config, error) {
+	c := Defaults()
+	op, _ := src.(opaqueSource)
+	var errs []error
+	for _, k := range keys {
+		if op != nil && op.opaque(k.name) {
+			// Encrypted in the stack file: the Pulumi program will see the value; a
+			// file reader cannot. Keys the planner needs must therefore be plain.
+			if k.planner {
+				errs = append(errs, fmt.Errorf("config %s: is encrypted (secure:) and cannot be read outside Pulumi; the planner needs it in plain text", k.name))
+			}
+			continue
+		}
+		raw, ok := src.Get(k.name)
+		if !ok {
+			continue
+		}
+		if err := c.Set(k.name, raw); err != nil {
+			errs = append(errs, fmt.Errorf("config %s: %w", k.name, err))
+		}
+	}
+	if err := c.Check(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// Set decodes one key's raw text into c with the same checks as Decode; an empty (or
+// blank) value restores the key's default. The error states the problem and the accepted
+// form but not the key, so a caller can name its own source (cmd/plan names the flag).
+func (c *Config) Set(key, raw string) error {
+	k, ok := lookupKey(key)
+	if !ok {
+		return fmt.Errorf("unknown config key %s", key)
+	}
+	field := reflect.ValueOf(c).Elem().FieldByName(k.field)
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		field.Set(reflect.ValueOf(Defaults()).FieldByName(k.field))
+		return nil
+	}
+	v, err := k.parse(raw)
+	if err != nil {
+		return err
+	}
+	field.Set(reflect.ValueOf(v))
+	return nil
+}
+
+// Check reports keys that are valid alone but not together.
+func (c Config) Check() error {
+	var errs []error
+	if c.VpcID != "" && len(c.SubnetIDs) == 0 {
+		errs = append(errs, fmt.Errorf("config %s: required with %s (a JSON list of private subnet ids)", ns("subnetIds"), ns("vpcId")))
+	}
+	if c.VpcID == "" && len(c.SubnetIDs) > 0 {
+		errs = append(errs, fmt.Errorf("config %s: only allowed with %s (the VPC the subnets belong to)", ns("subnetIds"), ns("vpcId")))
+	}
+	if c.ExistingDBSGID != "" && c.ExistingDBHost == "" {
+		errs = append(errs, fmt.Errorf("config %s: only allowed with %s", ns("existingDbSecurityGroupId"), ns("existingDbHost")))
+	}
+	if c.CompressedBytes > 0 && c.PayloadBytes == 0 {
+		errs = append(errs, fmt.Errorf("config %s: set without %s; give both measured sizes", ns("compressedSize"), ns("payloadSize")))
+	}
+	return errors.Join(errs...)
+}
+
+func parseString(check func(string) error) func(string) (any, error) {
+	return func(raw string) (any, error) {
+		if check != nil {
+			if err := check(raw); err != nil {
+				return nil, err
+			}
+		}
+		return raw, nil
+	}
+}
+
+func parseEnum(allowed ...string) func(string) (any, error) {
+	return parseString(func(raw string) error {
+		if !slices.Contains(allowed, raw) {
+			return fmt.Errorf("%q is not one of %s", raw, strings.Join(allowed, ", "))
+		}
+		return nil
+	})
+}
+
+func matches(re *regexp.Regexp, form string) func(string) error {
+	return func(raw string) error {
+		if !re.MatchString(raw) {
+			return fmt.Errorf("%q is not %s", raw, form)
+		}
+		return nil
+	}
+}
+
+func parseInt(lo, hi int) func(string) (any, error) {
+	return func(raw string) (any, error) {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer (%d-%d)", raw, lo, hi)
+		}
+		if n < lo || n > hi {
+			return nil, fmt.Errorf("%d is out of range (%d-%d)", n, lo, hi)
+		}
+		return n, nil
+	}
+}
+
+func parseFloat(lo float64, form string) func(string) (any, error) {
+	return func(raw string) (any, error) {
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%q is not %s", raw, form)
+		}
+		if f < lo {
+			return nil, fmt.Errorf("%s is out of range (%s)", raw, form)
+		}
+		return f, nil
+	}
+}
+
+func parseBool(raw string) (any, error) {
+	switch raw {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return nil, fmt.Errorf("%q is not a boolean (true or false)", raw)
+}
+
+func parseSize(raw string) (any, error) {
+	n, err := planner.ParseSize(raw)
+	if err != nil {
+		// planner.ParseSize's own message repeats the value and the form; say it once.
+		return nil, fmt.Errorf("%q is not a size like 279KB, 19KiB, 1MB or bytes", raw)
+	}
+	return n, nil
+}
+
+func parseTriBool(raw string) (any, error) {
+	return ParseTriBool(raw)
+}
+
+// ParseTriBool reads "true", "false" or "unknown" (nil). It is the form of
+// lambdabridge:sourceHasIpv6 and of cmd/plan's --ipv6.
+func ParseTriBool(raw string) (*bool, error) {
+	switch raw {
+	case "true", "false":
+		b := raw == "true"
+		return &b, nil
+	case "unknown":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%q is not one of true, false, unknown", raw)
+}
+
+func parseSubnets(raw string) (any, error) {
+	var ids []string
+	if err := json.Unmarshal([]byte(raw), &ids); err != nil {
+		return nil, fmt.Errorf("%q is not a JSON list of subnet ids like [\"subnet-0123456789abcdef0\"]", raw)
+	}
+	for _, id := range ids {
+		if !subnetRE.MatchString(id) {
+			return nil, fmt.Errorf("%q is not a subnet id like subnet-0123456789abcdef0", id)
+		}
+	}
+	if len(ids) == 0 {
+		ids = nil
+	}
+	return ids, nil
+}
+
+func parseRetention(raw string) (any, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || !slices.Contains(logRetentionDays, n) {
+		return nil, fmt.Errorf("%q is not a CloudWatch Logs retention in days (%s)", raw, joinInts(logRetentionDays))
+	}
+	return n, nil
+}
+
+// parsePassword checks the RDS master password rules without ever echoing the value.
+func parsePassword(raw string) (any, error) {
+	if len(raw) < 8 || len(raw) > 128 {
+		return nil, fmt.Errorf("the secret value has %d characters; RDS wants 8-128", len(raw))
+	}
+	for _, r := range raw {
+		if r < 0x21 || r > 0x7e || r == '/' || r == '"' || r == '@' {
+			return nil, errors.New(`the secret value has a character RDS refuses; use printable ASCII except / " @ and space`)
+		}
+	}
+	return raw, nil
+}
+
+func checkSchedule(raw string) error {
+	if _, err := planner.ParseSchedule(raw); err != nil {
+		return fmt.Errorf("%q: %w", raw, err)
+	}
+	return nil
+}
+
+func checkRegion(raw string) error {
+	if !regionRE.MatchString(raw) {
+		return fmt.Errorf("%q is not an AWS region name like ap-northeast-1", raw)
+	}
+	return nil
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http:// or https:// URL", raw)
+	}
+	return nil
+}
+
+func checkTopology(raw string) error {
+	if raw == "auto" || slices.Contains(planner.AllTopologies, planner.Topology(raw)) {
+		return nil
+	}
+	names := []string{"auto"}
+	for _, t := range planner.AllTopologies {
+		names = append(names, string(t))
+	}
+	return fmt.Errorf("%q is not one of %s", raw, strings.Join(names, ", "))
+}
+
+// dateLayout is the form of lambdabridge:asOf and --as-of.
+const dateLayout = "2006-01-02"
+
+func checkDate(raw string) error {
+	if _, err := time.Parse(dateLayout, raw); err != nil {
+		return fmt.Errorf("%q is not a date YYYY-MM-DD", raw)
+	}
+	return nil
+}
+
+func checkEmail(raw string) error {
+	a, err := mail.ParseAddress(raw)
+	if err != nil || a.Address != raw {
+		return fmt.Errorf("%q is not a plain e-mail address like ops@example.com", raw)
+	}
+	return nil
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
