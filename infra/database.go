@@ -1,0 +1,160 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PostgresPort is the port the database listens on and the only one the functions may reach.
+const PostgresPort = 5432
+
+// masterUser is the RDS master user; the writer connects as DatabaseArgs.User instead.
+const masterUser = "lbadmin"
+
+// DatabaseArgs configures a Database.
+type DatabaseArgs struct {
+	// VpcID and SubnetIDs place a new instance (and its security group).
+	VpcID     pulumi.StringInput
+	SubnetIDs pulumi.StringArrayInput
+	// FunctionSecurityGroupID is the only group allowed to reach the database.
+	FunctionSecurityGroupID pulumi.StringInput
+	// Name is the database name; User the writer's database user.
+	Name, User string
+	// Password is the master password of a new instance (a secret); empty lets RDS
+	// generate and keep it in Secrets Manager (ManageMasterUserPassword). For an
+	// existing database it is the writer user's password, and required.
+	Password string
+	// ExistingHost and ExistingSecurityGroupID use a database that already exists; the
+	// program then adds one ingress rule (5432 from the function group) to that group.
+	ExistingHost, ExistingSecurityGroupID string
+}
+
+// Database is the PostgreSQL the writer (or relay) stores into.
+type Database struct {
+	pulumi.ResourceState
+
+	// Host and Port are where the writer connects.
+	Host pulumi.StringOutput
+	Port pulumi.IntOutput
+	// ResourceID is the instance's DbiResourceId (for the rds-db:connect ARN); empty
+	// for an existing database.
+	ResourceID pulumi.StringOutput
+	// Auth is "iam" for an instance the program creates, "password" for an existing one
+	// (its resource id is unknown, so no narrow rds-db:connect policy can be written).
+	Auth string
+	// Password is the writer's password when Auth is "password" (a secret).
+	Password pulumi.StringOutput
+}
+
+// NewDatabase registers a Database component named name.
+func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
+	if args == nil {
+		return nil, fmt.Errorf("database %s: args are required", name)
+	}
+	d := &Database{}
+	if err := ctx.RegisterComponentResource("lambdabridge:database:Database", name, d, opts...); err != nil {
+		return nil, fmt.Errorf("register database %s: %w", name, err)
+	}
+	parent := pulumi.Parent(d)
+
+	var dbSG pulumi.StringInput
+	if args.ExistingHost != "" {
+		if args.ExistingSecurityGroupID == "" {
+			return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbSecurityGroupId (the group the function group is let into on %d)", name, args.ExistingHost, PostgresPort)
+		}
+		if args.Password == "" {
+			return nil, fmt.Errorf("database %s: existingDbHost %s needs dbPassword: the writer uses password auth there, because an rds-db:connect policy needs the instance's resource id", name, args.ExistingHost)
+		}
+		dbSG = pulumi.String(args.ExistingSecurityGroupID)
+		d.Host = pulumi.String(args.ExistingHost).ToStringOutput()
+		d.Port = pulumi.Int(PostgresPort).ToIntOutput()
+		d.ResourceID = pulumi.String("").ToStringOutput()
+		d.Auth = "password"
+		d.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
+	} else {
+		sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+			VpcId:       args.VpcID,
+			Description: pulumi.String("lambdabridge database: PostgreSQL from the function group only"),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: security group: %w", name, err)
+		}
+		dbSG = sg.ID()
+		sng, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
+			SubnetIds:   args.SubnetIDs,
+			Description: pulumi.String("lambdabridge private subnets"),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: subnet group: %w", name, err)
+		}
+		ia := &rds.InstanceArgs{
+			Engine:                           pulumi.String("postgres"),
+			EngineVersion:                    pulumi.String("17"),
+			InstanceClass:                    pulumi.String("db.t4g.micro"),
+			AllocatedStorage:                 pulumi.Int(20),
+			StorageType:                      pulumi.String("gp3"),
+			StorageEncrypted:                 pulumi.Bool(true),
+			DbName:                           pulumi.String(args.Name),
+			Username:                         pulumi.String(masterUser),
+			DbSubnetGroupName:                sng.Name,
+			VpcSecurityGroupIds:              pulumi.StringArray{sg.ID()},
+			PubliclyAccessible:               pulumi.Bool(false),
+			MultiAz:                          pulumi.Bool(false),
+			IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
+			BackupRetentionPeriod:            pulumi.Int(1),
+			CopyTagsToSnapshot:               pulumi.Bool(true),
+			AutoMinorVersionUpgrade:          pulumi.Bool(true),
+			SkipFinalSnapshot:                pulumi.Bool(false),
+			FinalSnapshotIdentifier:          pulumi.Sprintf("%s-%s-final", ctx.Project(), ctx.Stack()),
+		}
+		if args.Password != "" {
+			ia.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
+		} else {
+			// pulumi-random is not on the module proxy here, and a password made with
+			// crypto/rand would change on every preview; RDS keeps a generated one in
+			// Secrets Manager instead.
+			ia.ManageMasterUserPassword = pulumi.Bool(true)
+		}
+		inst, err := rds.NewInstance(ctx, name+"-postgres", ia, parent)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: instance: %w", name, err)
+		}
+		d.Host, d.Port, d.ResourceID = inst.Address, inst.Port, inst.ResourceId
+		d.Auth = "iam"
+		d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	}
+
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-functions", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           dbSG,
+		Description:               pulumi.String("PostgreSQL from the lambdabridge functions"),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(PostgresPort),
+		ToPort:                    pulumi.Int(PostgresPort),
+		ReferencedSecurityGroupId: args.FunctionSecurityGroupID,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("database %s: ingress rule: %w", name, err)
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-functions-to-db", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId:           args.FunctionSecurityGroupID,
+		Description:               pulumi.String("PostgreSQL to the database group"),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(PostgresPort),
+		ToPort:                    pulumi.Int(PostgresPort),
+		ReferencedSecurityGroupId: dbSG,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("database %s: function egress rule: %w", name, err)
+	}
+
+	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
+		"host":       d.Host,
+		"port":       d.Port,
+		"resourceId": d.ResourceID,
+	}); err != nil {
+		return nil, fmt.Errorf("database %s: outputs: %w", name, err)
+	}
+	return d, nil
+}

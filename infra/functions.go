@@ -1,0 +1,469 @@
+package infra
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+// Builder builds one handler package (e.g. "./handlers/fetch") for goarch ("arm64" or
+// "amd64") into outDir and returns the path of the `bootstrap` binary. The program
+// passes handlers/bootstrap.Build; tests pass a fake that writes a small file.
+type Builder func(ctx context.Context, pkg, goarch, outDir string) (string, error)
+
+// KeyPrefix is where the fetcher puts envelopes (s3 topology) and spilled records.
+const KeyPrefix = "fetches/"
+
+// vpcENIActions are the EC2 actions a VPC-attached function's role needs to manage its
+// network interfaces, as in the AWS managed policy AWSLambdaVPCAccessExecutionRole
+// (without its logs:* on "*", which the per-function log statement replaces). AWS
+// does not support resource-level permissions for them, so their Resource is "*":
+// the one allowed exception to naming each resource.
+var vpcENIActions = []string{
+	"ec2:CreateNetworkInterface",
+	"ec2:DescribeNetworkInterfaces",
+	"ec2:DescribeSubnets",
+	"ec2:DeleteNetworkInterface",
+	"ec2:AssignPrivateIpAddresses",
+	"ec2:UnassignPrivateIpAddresses",
+}
+
+// FunctionsArgs configures Functions.
+type FunctionsArgs struct {
+	// Topology picks the functions: fetcher + writer (destination, s3) or relay.
+	Topology planner.Topology
+	// NamePrefix prefixes physical names (functions, log groups, queue): "<project>-<stack>".
+	NamePrefix string
+	// Build and BuildDir build the handlers inside the program.
+	Build    Builder
+	BuildDir string
+	// Architecture is the Lambda architecture, "arm64" or "x86_64".
+	Architecture string
+	// MemoryMB, LogRetentionDays, MaxRetries and MaxEventAgeSeconds tune every function.
+	MemoryMB, LogRetentionDays, MaxRetries, MaxEventAgeSeconds int
+	// Region and AccountID build ARNs that have no resource to read them from.
+	Region, AccountID string
+	// SubnetIDs and SecurityGroupID attach the VPC function (writer or relay).
+	SubnetIDs       pulumi.StringArrayInput
+	SecurityGroupID pulumi.StringInput
+	// IPv6 lets the VPC function use IPv6 on dual-stack subnets.
+	IPv6 bool
+	// DB is where the writer or relay stores; DBName and DBUser name the database and user.
+	DB             *Database
+	DBName, DBUser string
+	// SourceURL is the third-party API.
+	SourceURL string
+	// AsyncLimitBytes is the asynchronous invocation payload limit from the price book.
+	AsyncLimitBytes int64
+	// Spill lets the destination fetcher spill oversized records to S3.
+	Spill bool
+	// RecordsKey and RecordsTable configure the writer's records mode.
+	RecordsKey, RecordsTable string
+}
+
+// Functions are the Lambda functions of a stack with their roles, log groups, async
+// invoke configs, the dead-letter queue and (s3 topology or spill) the handoff bucket.
+type Functions struct {
+	pulumi.ResourceState
+
+	// Fetcher and Writer exist in destination and s3; Relay in the NAT and IPv6 topologies.
+	Fetcher, Writer, Relay *lambda.Function
+	// FetcherName, WriterName and RelayName are the physical names ("" when absent).
+	FetcherName, WriterName, RelayName string
+	// Scheduled is the function the schedule invokes (fetcher or relay).
+	Scheduled *lambda.Function
+	// ScheduledName is its physical name.
+	ScheduledName string
+	// AsyncNames lists every function invoked asynchronously (all of them).
+	AsyncNames []string
+	// DLQ receives failed asynchronous invocations of every function.
+	DLQ *sqs.Queue
+	// Bucket is the handoff bucket, nil when not needed.
+	Bucket *s3.BucketV2
+}
+
+// role is one function's name and what it may touch beyond its log group and the DLQ.
+type role struct {
+	key     string // "fetcher", "writer", "relay"
+	pkg     string // handler package
+	inVpc   bool
+	grants  []grant
+	env     pulumi.StringMap
+	timeout int
+}
+
+// NewFunctions registers the Functions component named name.
+func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ...pulumi.ResourceOption) (*Functions, error) {
+	if args == nil || args.Build == nil || args.DB == nil {
+		return nil, fmt.Errorf("functions %s: args with Build and DB are required", name)
+	}
+	goarch, err := goArch(args.Architecture)
+	if err != nil {
+		return nil, fmt.Errorf("functions %s: %w", name, err)
+	}
+	f := &Functions{}
+	if err := ctx.RegisterComponentResource("lambdabridge:functions:Functions", name, f, opts...); err != nil {
+		return nil, fmt.Errorf("register functions %s: %w", name, err)
+	}
+	parent := pulumi.Parent(f)
+	fail := func(what string, err error) (*Functions, error) {
+		return nil, fmt.Errorf("functions %s: %s: %w", name, what, err)
+	}
+
+	f.DLQ, err = sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		Name:                    pulumi.String(args.NamePrefix + "-dlq"),
+		MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return fail("dead-letter queue", err)
+	}
+
+	relay := args.Topology == planner.NATGateway || args.Topology == planner.NATInstance || args.Topology == planner.IPv6
+	useBucket := args.Topology == planner.S3 || (args.Topology == planner.Destination && args.Spill)
+	if !relay && args.Topology != planner.Destination && args.Topology != planner.S3 {
+		return fail("topology", fmt.Errorf("unknown topology %q", args.Topology))
+	}
+	var objects pulumi.StringArray // the bucket prefix's object ARNs
+	if useBucket {
+		if f.Bucket, err = newBucket(ctx, name, parent); err != nil {
+			return fail("bucket", err)
+		}
+		objects = pulumi.StringArray{pulumi.Sprintf("%s/%s*", f.Bucket.Arn, KeyPrefix)}
+	}
+
+	dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/%s", args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
+	dbEnv := pulumi.StringMap{
+		"DB_HOST":       args.DB.Host,
+		"DB_PORT":       args.DB.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput),
+		"DB_NAME":       pulumi.String(args.DBName),
+		"DB_USER":       pulumi.String(args.DBUser),
+		"DB_AUTH":       pulumi.String(args.DB.Auth),
+		"DB_SSLMODE":    pulumi.String("verify-full"),
+		"RECORDS_TABLE": pulumi.String(args.RecordsTable),
+	}
+	if args.DB.Auth == "password" {
+		dbEnv["DB_PASSWORD"] = args.DB.Password
+	}
+	if args.RecordsKey != "" {
+		dbEnv["RECORDS_KEY"] = pulumi.String(args.RecordsKey)
+	}
+	var dbGrants []grant
+	if args.DB.Auth == "iam" {
+		dbGrants = append(dbGrants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
+	}
+
+	build := func(key, pkg string) (pulumi.Archive, error) {
+		dir := filepath.Join(args.BuildDir, key)
+		bin, err := args.Build(ctx.Context(), pkg, goarch, dir)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", pkg, err)
+		}
+		zipPath := filepath.Join(dir, "bootstrap.zip")
+		if err := zipBootstrap(bin, zipPath); err != nil {
+			return nil, err
+		}
+		return pulumi.NewFileArchive(zipPath), nil
+	}
+
+	if relay {
+		env := pulumi.StringMap{"SOURCE_URL": pulumi.String(args.SourceURL)}
+		for k, v := range dbEnv {
+			env[k] = v
+		}
+		f.RelayName = args.NamePrefix + "-relay"
+		f.Relay, err = newFunction(ctx, name, f.RelayName, role{
+			key: "relay", pkg: "./handlers/relay", inVpc: true, grants: dbGrants, env: env, timeout: 60,
+		}, args, f.DLQ, build, parent)
+		if err != nil {
+			return fail("relay", err)
+		}
+		if err := asyncConfig(ctx, name+"-relay-async", f.Relay, nil, f.DLQ, args, parent); err != nil {
+			return fail("relay", err)
+		}
+		f.Scheduled, f.ScheduledName = f.Relay, f.RelayName
+		f.AsyncNames = []string{f.RelayName}
+	} else {
+		f.FetcherName, f.WriterName = args.NamePrefix+"-fetcher", args.NamePrefix+"-writer"
+		writerEnv := pulumi.StringMap{}
+		for k, v := range dbEnv {
+			writerEnv[k] = v
+		}
+		writerGrants := dbGrants
+		if useBucket {
+			writerEnv["BUCKET"] = f.Bucket.Bucket
+			writerGrants = append(writerGrants, grant{"ReadHandoffObjects", []string{"s3:GetObject"}, objects})
+		}
+		f.Writer, err = newFunction(ctx, name, f.WriterName, role{
+			key: "writer", pkg: "./handlers/write", inVpc: true, grants: writerGrants, env: writerEnv, timeout: 30,
+		}, args, f.DLQ, build, parent)
+		if err != nil {
+			return fail("writer", err)
+		}
+		if err := asyncConfig(ctx, name+"-writer-async", f.Writer, nil, f.DLQ, args, parent); err != nil {
+			return fail("writer", err)
+		}
+
+		mode := "destination"
+		if args.Topology == planner.S3 {
+			mode = "s3"
+		}
+		fetcherEnv := pulumi.StringMap{
+			"SOURCE_URL":        pulumi.String(args.SourceURL),
+			"MODE":              pulumi.String(mode),
+			"KEY_PREFIX":        pulumi.String(KeyPrefix),
+			"SPILL":             pulumi.String(strconv.FormatBool(args.Spill && args.Topology == planner.Destination)),
+			"ASYNC_LIMIT_BYTES": pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10)),
+		}
+		var fetcherGrants []grant
+		if args.Topology == planner.Destination {
+			// The onSuccess destination invokes the writer with the fetcher's role.
+			fetcherGrants = append(fetcherGrants, grant{"InvokeWriterDestination", []string{"lambda:InvokeFunction"}, pulumi.StringArray{f.Writer.Arn}})
+		}
+		if useBucket {
+			fetcherEnv["BUCKET"] = f.Bucket.Bucket
+			fetcherGrants = append(fetcherGrants, grant{"PutHandoffObjects", []string{"s3:PutObject"}, objects})
+		}
+		f.Fetcher, err = newFunction(ctx, name, f.FetcherName, role{
+			key: "fetcher", pkg: "./handlers/fetch", grants: fetcherGrants, env: fetcherEnv, timeout: 60,
+		}, args, f.DLQ, build, parent)
+		if err != nil {
+			return fail("fetcher", err)
+		}
+		var onSuccess *lambda.Function
+		if args.Topology == planner.Destination {
+			onSuccess = f.Writer
+		}
+		if err := asyncConfig(ctx, name+"-fetcher-async", f.Fetcher, onSuccess, f.DLQ, args, parent); err != nil {
+			return fail("fetcher", err)
+		}
+		if args.Topology == planner.S3 {
+			if err := notifyWriter(ctx, name, f.Bucket, f.Writer, args.AccountID, parent); err != nil {
+				return fail("bucket notification", err)
+			}
+		}
+		f.Scheduled, f.ScheduledName = f.Fetcher, f.FetcherName
+		f.AsyncNames = []string{f.FetcherName, f.WriterName}
+	}
+
+	outs := pulumi.Map{"dlqUrl": f.DLQ.Url, "scheduledArn": f.Scheduled.Arn}
+	for k, fn := range map[string]*lambda.Function{"fetcher": f.Fetcher, "writer": f.Writer, "relay": f.Relay} {
+		if fn != nil {
+			outs[k+"Name"] = fn.Name
+		}
+	}
+	if err := ctx.RegisterResourceOutputs(f, outs); err != nil {
+		return fail("outputs", err)
+	}
+	return f, nil
+}
+
+// newFunction creates one function with its log group, role and inline policy.
+func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *FunctionsArgs, dlq *sqs.Queue,
+	build func(key, pkg string) (pulumi.Archive, error), parent pulumi.ResourceOption) (*lambda.Function, error) {
+	base := comp + "-" + r.key
+	code, err := build(r.key, r.pkg)
+	if err != nil {
+		return nil, err
+	}
+	logName := "/aws/lambda/" + fnName
+	logs, err := cloudwatch.NewLogGroup(ctx, base+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(logName),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("log group: %w", err)
+	}
+	iamRole, err := iam.NewRole(ctx, base+"-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("lambda.amazonaws.com")),
+		Description:      pulumi.String("lambdabridge " + r.key + ": least privilege"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("role: %w", err)
+	}
+	grants := []grant{
+		{"WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, pulumi.StringArray{pulumi.Sprintf("%s:*", logs.Arn)}},
+	}
+	grants = append(grants, r.grants...)
+	// Every function's async config sends failures to the DLQ with the function's role.
+	grants = append(grants, grant{"SendFailuresToDLQ", []string{"sqs:SendMessage"}, pulumi.StringArray{dlq.Arn}})
+	if r.inVpc {
+		grants = append(grants, grant{"VpcNetworkInterfaces", vpcENIActions, pulumi.StringArray{pulumi.String("*")}})
+	}
+	pol, err := iam.NewRolePolicy(ctx, base+"-policy", &iam.RolePolicyArgs{
+		Role:   iamRole.Name,
+		Policy: policyJSON(grants),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("role policy: %w", err)
+	}
+	arch := args.Architecture
+	fa := &lambda.FunctionArgs{
+		Name:          pulumi.String(fnName),
+		Runtime:       pulumi.String("provided.al2023"),
+		Handler:       pulumi.String("bootstrap"),
+		Architectures: pulumi.StringArray{pulumi.String(arch)},
+		Code:          code,
+		Role:          iamRole.Arn,
+		MemorySize:    pulumi.Int(args.MemoryMB),
+		Timeout:       pulumi.Int(r.timeout),
+		Environment:   &lambda.FunctionEnvironmentArgs{Variables: r.env},
+	}
+	if r.inVpc {
+		vc := &lambda.FunctionVpcConfigArgs{
+			SubnetIds:        args.SubnetIDs,
+			SecurityGroupIds: pulumi.StringArray{args.SecurityGroupID},
+		}
+		if args.IPv6 {
+			vc.Ipv6AllowedForDualStack = pulumi.Bool(true)
+		}
+		fa.VpcConfig = vc
+	}
+	fn, err := lambda.NewFunction(ctx, base, fa, parent, pulumi.DependsOn([]pulumi.Resource{logs, pol}))
+	if err != nil {
+		return nil, fmt.Errorf("function: %w", err)
+	}
+	return fn, nil
+}
+
+// asyncConfig sets retries and event age, and routes failures to the DLQ and (for the
+// destination fetcher) successes to the writer.
+func asyncConfig(ctx *pulumi.Context, name string, fn, onSuccess *lambda.Function, dlq *sqs.Queue, args *FunctionsArgs, parent pulumi.ResourceOption) error {
+	dc := &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
+		OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: dlq.Arn},
+	}
+	if onSuccess != nil {
+		dc.OnSuccess = &lambda.FunctionEventInvokeConfigDestinationConfigOnSuccessArgs{Destination: onSuccess.Arn}
+	}
+	if _, err := lambda.NewFunctionEventInvokeConfig(ctx, name, &lambda.FunctionEventInvokeConfigArgs{
+		FunctionName:             fn.Name,
+		MaximumRetryAttempts:     pulumi.Int(args.MaxRetries),
+		MaximumEventAgeInSeconds: pulumi.Int(args.MaxEventAgeSeconds),
+		DestinationConfig:        dc,
+	}, parent); err != nil {
+		return fmt.Errorf("async invoke config: %w", err)
+	}
+	return nil
+}
+
+// newBucket creates the private, encrypted handoff bucket whose objects expire after a day.
+func newBucket(ctx *pulumi.Context, comp string, parent pulumi.ResourceOption) (*s3.BucketV2, error) {
+	b, err := s3.NewBucketV2(ctx, comp+"-bucket", &s3.BucketV2Args{ForceDestroy: pulumi.Bool(true)}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, comp+"-bucket-public-access", &s3.BucketPublicAccessBlockArgs{
+		Bucket:                b.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("public access block: %w", err)
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, comp+"-bucket-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: b.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("encryption: %w", err)
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, comp+"-bucket-expiry", &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: b.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String("expire-handoffs"),
+			Status:     pulumi.String("Enabled"),
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(KeyPrefix)},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(1)},
+		}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("lifecycle: %w", err)
+	}
+	return b, nil
+}
+
+// notifyWriter makes S3 invoke the writer (asynchronously) for each new handoff object.
+func notifyWriter(ctx *pulumi.Context, comp string, b *s3.BucketV2, writer *lambda.Function, account string, parent pulumi.ResourceOption) error {
+	perm, err := lambda.NewPermission(ctx, comp+"-writer-from-s3", &lambda.PermissionArgs{
+		Action:        pulumi.String("lambda:InvokeFunction"),
+		Function:      writer.Name,
+		Principal:     pulumi.String("s3.amazonaws.com"),
+		SourceArn:     b.Arn,
+		SourceAccount: pulumi.String(account),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("permission: %w", err)
+	}
+	if _, err := s3.NewBucketNotification(ctx, comp+"-bucket-notification", &s3.BucketNotificationArgs{
+		Bucket: b.ID(),
+		LambdaFunctions: s3.BucketNotificationLambdaFunctionArray{&s3.BucketNotificationLambdaFunctionArgs{
+			LambdaFunctionArn: writer.Arn,
+			Events:            pulumi.StringArray{pulumi.String("s3:ObjectCreated:*")},
+			FilterPrefix:      pulumi.String(KeyPrefix),
+		}},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{perm})); err != nil {
+		return fmt.Errorf("notification: %w", err)
+	}
+	return nil
+}
+
+// goArch maps a Lambda architecture to GOARCH.
+func goArch(lambdaArch string) (string, error) {
+	switch lambdaArch {
+	case "arm64", "":
+		return "arm64", nil
+	case "x86_64":
+		return "amd64", nil
+	}
+	return "", fmt.Errorf("architecture %q: want arm64 or x86_64", lambdaArch)
+}
+
+// zipBootstrap writes a reproducible zip holding bin as an executable `bootstrap`.
+// Pulumi's own archives drop the executable bit (pulumi/pulumi#3593, #5010), and a
+// provided.al2023 bootstrap must be executable; a zip FileArchive is uploaded as is.
+// Fixed name, mode and time make identical binaries give identical zips: no diff.
+func zipBootstrap(bin, zipPath string) error {
+	in, err := os.Open(bin)
+	if err != nil {
+		return fmt.Errorf("zip bootstrap: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(zipPath)
+	if err != nil {
+		return fmt.Errorf("zip bootstrap: %w", err)
+	}
+	zw := zip.NewWriter(out)
+	fh := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)}
+	fh.SetMode(0o755)
+	w, err := zw.CreateHeader(fh)
+	if err == nil {
+		_, err = io.Copy(w, in)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("zip bootstrap %s: %w", zipPath, err)
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package infra
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/budgets"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// MetricsNamespace is where the fetcher and relay publish their Embedded Metric Format
+// size metrics (dimension FunctionName).
+const MetricsNamespace = "lambdabridge"
+
+// MinBudgetUSD is the smallest budget the program creates: an estimate of $0 (all in
+// the free tier) still gets a budget that fires on the first real dollar.
+const MinBudgetUSD = 1.0
+
+// GuardrailsArgs configures Guardrails.
+type GuardrailsArgs struct {
+	// NamePrefix prefixes physical names (topic, alarms, budget).
+	NamePrefix string
+	// Functions are the stack's functions; every one gets an Errors and an
+	// AsyncEventsDropped alarm (all are invoked asynchronously).
+	Functions []string
+	// DestinationFunction is the function with an onSuccess destination ("" = none):
+	// it gets the DestinationDeliveryFailures alarm.
+	DestinationFunction string
+	// RecordFunction is the function whose returned record has a size limit ("" = none):
+	// it gets the RecordPercentOfLimit alarm at RecordAlarmPercent.
+	RecordFunction     string
+	RecordAlarmPercent int
+	// DLQName is the dead-letter queue's name; any visible message alarms.
+	DLQName pulumi.StringInput
+	// AlarmEmail subscribes to the topic and receives the budget notices ("" = none).
+	AlarmEmail string
+	// BudgetUSD is the monthly cost budget (planner estimate times the budget factor);
+	// raised to MinBudgetUSD.
+	BudgetUSD float64
+}
+
+// Guardrails are the alarms, their SNS topic and the monthly cost budget.
+type Guardrails struct {
+	pulumi.ResourceState
+
+	// TopicArn is where the alarms notify.
+	TopicArn pulumi.StringOutput
+	// BudgetUSD is the budget limit as created.
+	BudgetUSD float64
+}
+
+// alarm is one CloudWatch alarm: metric, namespace, dimensions, statistic and threshold.
+type alarm struct {
+	part, metric, namespace, statistic, comparison, description string
+	dims                                                        pulumi.StringMap
+	threshold                                                   float64
+}
+
+// NewGuardrails registers the Guardrails component named name.
+func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts ...pulumi.ResourceOption) (*Guardrails, error) {
+	if args == nil || args.DLQName == nil {
+		return nil, fmt.Errorf("guardrails %s: args with a DLQ name are required", name)
+	}
+	if args.RecordFunction != "" && (args.RecordAlarmPercent <= 0 || args.RecordAlarmPercent > 100) {
+		return nil, fmt.Errorf("guardrails %s: recordAlarmPercent %d: want 1-100", name, args.RecordAlarmPercent)
+	}
+	if math.IsNaN(args.BudgetUSD) || math.IsInf(args.BudgetUSD, 0) || args.BudgetUSD < 0 {
+		return nil, fmt.Errorf("guardrails %s: budget %v USD: want a finite amount >= 0", name, args.BudgetUSD)
+	}
+	g := &Guardrails{BudgetUSD: BudgetAmount(args.BudgetUSD)}
+	if err := ctx.RegisterComponentResource("lambdabridge:guardrails:Guardrails", name, g, opts...); err != nil {
+		return nil, fmt.Errorf("register guardrails %s: %w", name, err)
+	}
+	parent := pulumi.Parent(g)
+	fail := func(what string, err error) (*Guardrails, error) {
+		return nil, fmt.Errorf("guardrails %s: %s: %w", name, what, err)
+	}
+
+	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
+		Name: pulumi.String(args.NamePrefix + "-alarms"),
+	}, parent)
+	if err != nil {
+		return fail("topic", err)
+	}
+	g.TopicArn = topic.Arn
+	if args.AlarmEmail != "" {
+		if _, err := sns.NewTopicSubscription(ctx, name+"-email", &sns.TopicSubscriptionArgs{
+			Topic:    topic.Arn,
+			Protocol: pulumi.String("email"),
+			Endpoint: pulumi.String(args.AlarmEmail),
+		}, parent); err != nil {
+			return fail("email subscription", err)
+		}
+	}
+
+	var alarms []alarm
+	for _, fn := range args.Functions {
+		dims := pulumi.StringMap{"FunctionName": pulumi.String(fn)}
+		alarms = append(alarms,
+			alarm{fn + "-errors", "Errors", "AWS/Lambda", "Sum", "GreaterThanThreshold",
+				"A run of " + fn + " failed; after its retries the event goes to the dead-letter queue.", dims, 0},
+			alarm{fn + "-async-dropped", "AsyncEventsDropped", "AWS/Lambda", "Sum", "GreaterThanThreshold",
+				"Lambda dropped events for " + fn + " (too old or out of retries) without reaching a destination.", dims, 0},
+		)
+	}
+	if args.DestinationFunction != "" {
+		alarms = append(alarms, alarm{args.DestinationFunction + "-delivery-failures", "DestinationDeliveryFailures", "AWS/Lambda", "Sum", "GreaterThanThreshold",
+			"The onSuccess record of " + args.DestinationFunction + " was not delivered (too large, or a permission): that fetch is lost. Turn on spill or switch to the s3 topology.",
+			pulumi.StringMap{"FunctionName": pulumi.String(args.DestinationFunction)}, 0})
+	}
+	if args.RecordFunction != "" {
+		alarms = append(alarms, alarm{args.RecordFunction + "-record-size", "RecordPercentOfLimit", MetricsNamespace, "Maximum", "GreaterThanOrEqualToThreshold",
+			fmt.Sprintf("The record %s returns reached %d%% of the async payload limit: the payload grew. Turn on spill or switch to the s3 topology before records are lost.", args.RecordFunction, args.RecordAlarmPercent),
+			pulumi.StringMap{"FunctionName": pulumi.String(args.RecordFunction)}, float64(args.RecordAlarmPercent)})
+	}
+	alarms = append(alarms, alarm{"dlq-visible", "ApproximateNumberOfMessagesVisible", "AWS/SQS", "Maximum", "GreaterThanThreshold",
+		"Failed invocations are waiting in the dead-letter queue: fix the cause (e.g. the database was down), then run cmd/redrive.",
+		pulumi.StringMap{"QueueName": args.DLQName}, 0})
+
+	for _, a := range alarms {
+		if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.part, &cloudwatch.MetricAlarmArgs{
+			Name:               pulumi.String(args.NamePrefix + "-" + a.part),
+			AlarmDescription:   pulumi.String(a.description),
+			Namespace:          pulumi.String(a.namespace),
+			MetricName:         pulumi.String(a.metric),
+			Dimensions:         a.dims,
+			Statistic:          pulumi.String(a.statistic),
+			Period:             pulumi.Int(300),
+			EvaluationPeriods:  pulumi.Int(1),
+			ComparisonOperator: pulumi.String(a.comparison),
+			Threshold:          pulumi.Float64(a.threshold),
+			TreatMissingData:   pulumi.String("notBreaching"),
+			AlarmActions:       pulumi.Array{topic.Arn},
+		}, parent); err != nil {
+			return fail("alarm "+a.part, err)
+		}
+	}
+
+	ba := &budgets.BudgetArgs{
+		Name:        pulumi.String(args.NamePrefix + "-monthly"),
+		BudgetType:  pulumi.String("COST"),
+		TimeUnit:    pulumi.String("MONTHLY"),
+		LimitAmount: pulumi.String(fmt.Sprintf("%.2f", g.BudgetUSD)),
+		LimitUnit:   pulumi.String("USD"),
+	}
+	// AWS Budgets emails subscribers directly; without an address the budget is still
+	// visible in the console but tells no one.
+	if args.AlarmEmail != "" {
+		var notes budgets.BudgetNotificationArray
+		for _, pct := range []float64{80, 100} {
+			notes = append(notes, &budgets.BudgetNotificationArgs{
+				ComparisonOperator:       pulumi.String("GREATER_THAN"),
+				NotificationType:         pulumi.String("ACTUAL"),
+				Threshold:                pulumi.Float64(pct),
+				ThresholdType:            pulumi.String("PERCENTAGE"),
+				SubscriberEmailAddresses: pulumi.StringArray{pulumi.String(args.AlarmEmail)},
+			})
+		}
+		ba.Notifications = notes
+	}
+	if _, err := budgets.NewBudget(ctx, name+"-budget", ba, parent); err != nil {
+		return fail("budget", err)
+	}
+	if err := ctx.RegisterResourceOutputs(g, pulumi.Map{
+		"topicArn":  g.TopicArn,
+		"budgetUSD": pulumi.Float64(g.BudgetUSD),
+	}); err != nil {
+		return fail("outputs", err)
+	}
+	return g, nil
+}
+
+// BudgetAmount rounds a budget up to whole cents and raises it to MinBudgetUSD.
+func BudgetAmount(usd float64) float64 {
+	cents := math.Ceil(math.Round(usd*1e6)/1e4) / 100 // round away float noise, then up to a cent
+	return math.Max(cents, MinBudgetUSD)
+}
