@@ -1,0 +1,251 @@
+// Package writer is the logic behind the writer function (handlers/write): it routes the
+// invocation payload (destination record, S3 pointer, S3 event notification or bare
+// envelope), fetches the envelope from S3 when the payload only points at it, decodes it
+// with a size cap and stores it through handlers/store.
+package writer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/lambdabridge/lambdabridge/handlers/blob"
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/handlers/source"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
+)
+
+// DefaultMaxRawBytes caps a decoded body when MAX_RAW_BYTES is unset: the fetcher's default
+// body cap, so that whatever a default fetcher sends, a default writer accepts.
+const DefaultMaxRawBytes = source.DefaultMaxBodyBytes
+
+// Storer stores one decoded fetch (*store.Store).
+type Storer interface {
+	Put(ctx context.Context, f store.Fetch) (store.Result, error)
+}
+
+// Blobs reads envelopes from S3 (*blob.Store).
+type Blobs interface {
+	Get(ctx context.Context, p *envelope.Pointer) (*envelope.Envelope, error)
+	GetKey(ctx context.Context, bucket, key string) (*envelope.Envelope, error)
+}
+
+// Writer handles writer invocations.
+type Writer struct {
+	Store       Storer
+	Blobs       Blobs // nil: pointers and S3 events are refused
+	MaxRawBytes int64
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// Stored describes one fetch the invocation stored (or found already stored).
+type Stored struct {
+	ID        int64     `json:"id"`
+	New       bool      `json:"new"`
+	Source    string    `json:"source"`
+	FetchedAt time.Time `json:"fetchedAt"`
+	SHA256    string    `json:"sha256"`
+	RawLength int64     `json:"rawLength"`
+	BodyType  string    `json:"bodyType"`
+	Elements  int       `json:"elements,omitempty"`
+	Upserted  int64     `json:"upserted,omitempty"`
+}
+
+// Output is the writer's response: what it received and what it stored. It never contains
+// the body.
+type Output struct {
+	Kind    event.Kind `json:"kind"`
+	Inner   event.Kind `json:"inner"`
+	Fetches []Stored   `json:"fetches"`
+}
+
+// Handle processes one invocation payload. An error leaves the database unchanged for the
+// fetch that failed (each fetch is stored in its own transaction) and makes Lambda retry;
+// retries are harmless because storing is idempotent.
+func (w *Writer) Handle(ctx context.Context, payload json.RawMessage) (Output, error) {
+	start := w.now()
+	log := w.logger().With("requestId", requestID(ctx), "eventBytes", len(payload))
+	d, err := event.Route(payload)
+	if err != nil {
+		log.Error("refused event", "error", err.Error())
+		return Output{}, fmt.Errorf("writer: %w", err)
+	}
+	log = log.With("kind", d.Kind, "inner", d.Inner())
+	if d.Record != nil {
+		log = log.With("fetchRequestId", d.Record.RequestContext.RequestID, "invokeCount", d.Record.RequestContext.ApproximateInvokeCount)
+	}
+	out := Output{Kind: d.Kind, Inner: d.Inner()}
+	delivered := string(d.Kind)
+	if d.Inner() != d.Kind {
+		delivered += "/" + string(d.Inner())
+	}
+	fetchReq := ""
+	if d.Record != nil {
+		fetchReq = d.Record.RequestContext.RequestID
+	}
+	envs, err := w.envelopes(ctx, d)
+	if err != nil {
+		log.Error("get envelope", "error", err.Error(), "durationMs", ms(w.now().Sub(start)))
+		return Output{}, err
+	}
+	for _, e := range envs {
+		t := w.now()
+		raw, err := e.Decode(w.maxRaw())
+		if err != nil {
+			log.Error("decode envelope", "error", err.Error(), "source", e.Source, "compressedBytes", e.CompressedLength, "rawBytes", e.RawLength)
+			return Output{}, fmt.Errorf("writer: envelope of %s fetched at %s: %w", e.Source, e.FetchedAt.Format(time.RFC3339Nano), err)
+		}
+		decoded := w.now()
+		res, err := w.Store.Put(ctx, store.Fetch{Envelope: e, Raw: raw, DeliveredAs: delivered, FetchRequestID: fetchReq})
+		if err != nil {
+			log.Error("store", "error", err.Error(), "source", e.Source, "rawBytes", len(raw))
+			return Output{}, fmt.Errorf("writer: %w", err)
+		}
+		log.Info("stored",
+			"source", e.Source, "fetchedAt", e.FetchedAt, "sha256", e.SHA256,
+			"compressedBytes", e.CompressedLength, "rawBytes", len(raw), "bodyType", res.BodyType,
+			"id", res.ID, "new", res.New, "elements", res.Elements, "upserted", res.Upserted,
+			"decodeMs", ms(decoded.Sub(t)), "storeMs", ms(w.now().Sub(decoded)))
+		out.Fetches = append(out.Fetches, Stored{ID: res.ID, New: res.New, Source: e.Source, FetchedAt: e.FetchedAt, SHA256: e.SHA256,
+			RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted})
+	}
+	log.Info("done", "fetches", len(out.Fetches), "durationMs", ms(w.now().Sub(start)))
+	return out, nil
+}
+
+// envelopes returns the envelope(s) a delivery carries, reading S3 where it only points.
+func (w *Writer) envelopes(ctx context.Context, d event.Delivery) ([]*envelope.Envelope, error) {
+	switch {
+	case d.Envelope != nil:
+		return []*envelope.Envelope{d.Envelope}, nil
+	case d.Pointer != nil:
+		if w.Blobs == nil {
+			return nil, errors.New("writer: got an s3-pointer but no S3 client is configured")
+		}
+		e, err := w.Blobs.Get(ctx, d.Pointer)
+		if err != nil {
+			return nil, fmt.Errorf("writer: %w", err)
+		}
+		return []*envelope.Envelope{e}, nil
+	default:
+		if w.Blobs == nil {
+			return nil, errors.New("writer: got an S3 event notification but no S3 client is configured")
+		}
+		envs := make([]*envelope.Envelope, 0, len(d.Objects))
+		for _, o := range d.Objects {
+			e, err := w.Blobs.GetKey(ctx, o.Bucket, o.Key)
+			if err != nil {
+				return nil, fmt.Errorf("writer: %w", err)
+			}
+			envs = append(envs, e)
+		}
+		return envs, nil
+	}
+}
+
+func (w *Writer) maxRaw() int64 {
+	if w.MaxRawBytes > 0 {
+		return w.MaxRawBytes
+	}
+	return DefaultMaxRawBytes
+}
+
+func (w *Writer) logger() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.Default()
+}
+
+func (w *Writer) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func requestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
+}
+
+// MaxRawFromEnv reads MAX_RAW_BYTES (a positive byte count; empty gives DefaultMaxRawBytes).
+func MaxRawFromEnv(getenv func(string) string) (int64, error) {
+	v := getenv("MAX_RAW_BYTES")
+	if v == "" {
+		return DefaultMaxRawBytes, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("MAX_RAW_BYTES=%q: want a positive number of bytes", v)
+	}
+	return n, nil
+}
+
+// NewFromEnv builds the writer a Lambda cold start needs from the environment: the store
+// (DATABASE_URL or DB_*, RECORDS_*), the S3 reader (BUCKET, AWS_ENDPOINT_URL_S3,
+// S3_FORCE_PATH_STYLE) and MAX_RAW_BYTES. It does not connect to the database; call Warm.
+// The returned close function releases the connection.
+func NewFromEnv(ctx context.Context, getenv func(string) string, log *slog.Logger) (*Writer, func(), error) {
+	maxRaw, err := MaxRawFromEnv(getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("writer config: %w", err)
+	}
+	sc, err := store.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sc.Auth == store.AuthIAM {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("writer config: load AWS config for the IAM token: %w", err)
+		}
+		sc.Credentials = awsCfg.Credentials
+		if sc.Region == "" {
+			sc.Region = awsCfg.Region
+		}
+	}
+	st, err := store.Open(ctx, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	s3c, err := blob.NewS3Client(ctx, getenv)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("writer config: %w", err)
+	}
+	w := &Writer{
+		Store:       st,
+		Blobs:       &blob.Store{Client: s3c, Bucket: getenv("BUCKET")},
+		MaxRawBytes: maxRaw,
+		Log:         log,
+	}
+	return w, st.Close, nil
+}
+
+// Warm connects and migrates the schema at cold start when the store supports it. A failure
+// is logged, not fatal: the first invocation tries again and reports the error.
+func (w *Writer) Warm(ctx context.Context) {
+	type ensurer interface{ Ensure(context.Context) error }
+	if e, ok := w.Store.(ensurer); ok {
+		start := w.now()
+		if err := e.Ensure(ctx); err != nil {
+			w.logger().Warn("cold start: schema not ready, will retry on first invocation", "error", err.Error())
+			return
+		}
+		w.logger().Info("cold start: schema ready", "durationMs", ms(w.now().Sub(start)))
+	}
+}
