@@ -139,6 +139,9 @@ func LoadBook(overrideFile string) (*Book, error) {
 		if err := decodeBook(raw, &o); err != nil {
 			return nil, fmt.Errorf("prices file %s: %w", overrideFile, err)
 		}
+		if o.Schema != 1 {
+			return nil, fmt.Errorf("prices file %s: schema %d: want 1", overrideFile, o.Schema)
+		}
 		if err := merge(&f, o); err != nil {
 			return nil, fmt.Errorf("prices file %s: %w", overrideFile, err)
 		}

@@ -392,7 +392,7 @@ func (p *planner) estimate(t Topology) (Estimate, error) {
 	u.NATGB = math.Round(u.NATGB*1e6) / 1e6
 	e.Usage, e.Lines = u, lines
 	e.MonthlyUSD = sumLines(lines)
-	e.FitsFreeTier = sumLines(peakLines) == 0
+	e.FitsFreeTier = e.Valid && sumLines(peakLines) == 0
 	p.spill = false
 	return e, nil
 }

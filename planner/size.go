@@ -33,6 +33,9 @@ func ParseSize(s string) (int64, error) {
 	if t == "" {
 		return 0, fmt.Errorf("%w: size is empty: want %s", ErrBadInput, sizeForm)
 	}
+	if strings.HasPrefix(t, "-") {
+		return 0, fmt.Errorf("%w: size %q is negative: want %s", ErrBadInput, s, sizeForm)
+	}
 	i := 0
 	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
 		i++
@@ -46,7 +49,7 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%w: size %q: unknown unit %q: want %s", ErrBadInput, s, t[i:], sizeForm)
 	}
 	r, ok := new(big.Rat).SetString(num)
-	if !ok || strings.Count(num, ".") > 1 {
+	if !ok || strings.Count(num, ".") > 1 || num[0] == '.' || num[len(num)-1] == '.' {
 		return 0, fmt.Errorf("%w: size %q: bad number %q: want %s", ErrBadInput, s, num, sizeForm)
 	}
 	r.Mul(r, new(big.Rat).SetInt64(mult))

@@ -145,7 +145,7 @@ type Estimate struct {
 	Reasons []string `json:"reasons"`
 	// MonthlyUSD is the topology's own monthly cost (sum of Lines), common costs excluded.
 	MonthlyUSD float64 `json:"monthlyUSD"`
-	// FitsFreeTier is true when the topology costs nothing in its peak calendar month.
+	// FitsFreeTier is true when the topology is valid and costs nothing in its peak calendar month.
 	FitsFreeTier bool `json:"fitsFreeTier"`
 	// Usage is what it consumes in a 730-hour month.
 	Usage Usage `json:"usage"`

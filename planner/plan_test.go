@@ -1,0 +1,452 @@
+package planner
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// seed is the seed blog's workload: every 10 minutes, 279 KB of JSON that gzips
+// to 19 KB, in Tokyo, on an account with only the Always Free allowances.
+func seed() Input {
+	return Input{
+		Schedule:        "rate(10 minutes)",
+		PayloadBytes:    279000,
+		CompressedBytes: 19000,
+		Region:          "ap-northeast-1",
+		FreeTier:        AlwaysFree,
+		AsOf:            day("2026-11-25"),
+	}
+}
+
+func mustPlan(t *testing.T, in Input) *Report {
+	t.Helper()
+	r, err := Plan(in, mustBook(t))
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	return r
+}
+
+// near compares USD amounts: reports round to micro-dollars.
+func near(got, want float64) bool { return math.Abs(got-want) < 1.5e-6 }
+
+func checkUSD(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if !near(got, want) {
+		t.Errorf("%s = %.6f; want %.6f", what, got, want)
+	}
+}
+
+func line(t *testing.T, ls []CostLine, prefix string) CostLine {
+	t.Helper()
+	for _, l := range ls {
+		if strings.HasPrefix(l.Item, prefix) {
+			return l
+		}
+	}
+	t.Fatalf("no line %q in %+v", prefix, ls)
+	return CostLine{}
+}
+
+// TestSeedWorkload works the seed workload out by hand with the book's Tokyo
+// prices (ap-northeast-1, as of 2026-11-25, always-free).
+func TestSeedWorkload(t *testing.T) {
+	r := mustPlan(t, seed())
+
+	// rate(10 minutes): 730 h x 6 runs/h = 4,380 runs (cost);
+	// a 31-day month: 31 x 24 x 6 = 4,464 runs (free-tier fit).
+	if r.RunsPerMonth != 4380 || r.PeakMonthRuns != 4464 {
+		t.Fatalf("runs = %d / peak %d; want 4380 / 4464", r.RunsPerMonth, r.PeakMonthRuns)
+	}
+
+	// Destination record: 512 (record fields) + 512 (scheduler event) + 1,024
+	// (envelope fields) + base64 4 x ceil(19,000 / 3) = 4 x 6,334 = 25,336
+	// -> 27,384 B. Limit on 2026-11-25: 1,048,576 B; margin 5% = 52,428 B ->
+	// usable 996,148 B. 27,384 / 1,048,576 = 2.61%.
+	// Largest compressed: 3 x floor((996,148 - 2,048) / 4) = 3 x 248,525 = 745,575 B;
+	// at 279,000 / 19,000 that is floor(745,575 x 279 / 19) = 10,948,180 B raw.
+	p := r.Payload
+	if p.RecordBytes != 27384 || p.LimitBytes != 1048576 || p.UsableBytes != 996148 || p.MarginBytes != 52428 ||
+		p.HeadroomPercent != 2.61 || p.MaxCompressedBytes != 745575 || p.MaxRawBytes != 10948180 || !p.Fits {
+		t.Errorf("payload = %+v", p)
+	}
+
+	// Lambda: 128 MB = 0.125 GB; fetch 800 ms + write 300 ms = 1.1 s per run.
+	// GB-s = 4,380 x 0.125 x 1.1 = 602.25 for every topology (the relay does both
+	// halves in one invocation). Invocations: 2 x 4,380 = 8,760 (fetcher + writer)
+	// or 4,380 (relay), inside the Always Free 1M requests and 400,000 GB-s.
+	// Logs: 1,000 B per invocation: 8,760,000 B = 0.00876 GB, inside the free 5 GB.
+	type want struct {
+		valid, fits bool
+		usd         float64
+		usage       Usage
+		verdict     string
+	}
+	wants := map[Topology]want{
+		// Everything inside Always Free: $0.
+		Destination: {true, true, 0, Usage{Invocations: 8760, GBSeconds: 602.25}, "chosen: the cheapest valid topology"},
+		// Not measured: invalid, though it would cost $0 too.
+		IPv6: {false, false, 0, Usage{Invocations: 4380, GBSeconds: 602.25}, "unknown whether the source host has an IPv6 (AAAA) address: measure with --measure"},
+		// PUT 4,380 x $0.0000047 = $0.020586; GET 4,380 x $0.00000037 = $0.0016206;
+		// storage: object 27,384 - 1,024 = 26,360 B, resident 1.5 days of a 30.4167-day
+		// month: 26,360 x 4,380 x 1.5 x 24 / 730 / 1e9 = 0.00569376 GB-mo x $0.025
+		// = $0.000142344. Total $0.022348944 -> $0.022349.
+		S3: {true, false, 0.022349, Usage{Invocations: 8760, GBSeconds: 602.25, S3Puts: 4380, S3Gets: 4380}, "costs $0.02 more than destination"},
+		// t4g.nano 730 x $0.0054 = $3.942; gp3 8 GB x $0.096 = $0.768;
+		// public IPv4 730 x $0.005 = $3.65. Total $8.36.
+		NATInstance: {true, false, 8.36, Usage{Invocations: 4380, GBSeconds: 602.25, NATHours: 730, NATGB: 1.22202}, "costs $8.36 more than destination"},
+		// 730 x $0.062 = $45.26; EIP 730 x $0.005 = $3.65; data 279,000 x 4,380 / 1e9
+		// = 1.22202 GB x $0.062 = $0.07576524 -> $0.075765. Total $48.985765.
+		NATGateway: {true, false, 48.985765, Usage{Invocations: 4380, GBSeconds: 602.25, NATHours: 730, NATGB: 1.22202}, "costs $48.99 more than destination"},
+	}
+	if len(r.Topologies) != len(AllTopologies) {
+		t.Fatalf("%d topologies; want %d", len(r.Topologies), len(AllTopologies))
+	}
+	for i, e := range r.Topologies {
+		if e.Name != AllTopologies[i] {
+			t.Errorf("topology %d = %s; want %s (tie-break order)", i, e.Name, AllTopologies[i])
+		}
+		w := wants[e.Name]
+		if e.Valid != w.valid || e.FitsFreeTier != w.fits {
+			t.Errorf("%s valid/fits = %v/%v; want %v/%v", e.Name, e.Valid, e.FitsFreeTier, w.valid, w.fits)
+		}
+		checkUSD(t, string(e.Name)+" monthly", e.MonthlyUSD, w.usd)
+		if e.Usage != w.usage {
+			t.Errorf("%s usage = %+v; want %+v", e.Name, e.Usage, w.usage)
+		}
+		if len(e.Reasons) == 0 || e.Reasons[0] != w.verdict {
+			t.Errorf("%s reasons = %q; want first %q", e.Name, e.Reasons, w.verdict)
+		}
+	}
+	if r.Chosen != Destination {
+		t.Errorf("chosen = %s; want destination", r.Chosen)
+	}
+	// Common: RDS 730 x $0.025 = $18.25 + 20 GB x $0.138 = $2.76; Scheduler 4,380
+	// invocations inside the free 14M. $21.01.
+	checkUSD(t, "common", r.CommonMonthlyUSD, 21.01)
+	// Guardrails (destination): 7 alarms <= 10 free, 5 metrics <= 10 free, no mail,
+	// no DLQ traffic, budget $0: $0.
+	checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 0)
+	if r.Guardrail.Alarms != 7 || r.Guardrail.CustomMetrics != 5 || r.Guardrail.Budgets != 1 {
+		t.Errorf("guardrail counts = %+v", r.Guardrail)
+	}
+	checkUSD(t, "total", r.TotalMonthlyUSD, 21.01)
+	if len(r.Notes) != 0 {
+		t.Errorf("notes = %q; want none", r.Notes)
+	}
+}
+
+// TestPayloadBoundary: the record exactly at the usable limit is valid; one more
+// compressed byte is not (or spills when spill is on).
+func TestPayloadBoundary(t *testing.T) {
+	// 1 MiB limit (2026-11-25): usable 996,148 B. Record = 2,048 + 4 x ceil(c/3), so
+	// c = 745,575 gives 2,048 + 4 x 248,525 = 996,148 B, exactly usable.
+	// c = 745,576 gives ceil = 248,526 -> 996,152 B, over.
+	// 256 KiB limit (2025-06-01): 262,144 - 13,107 = 249,037 usable; 249,037 - 2,048 =
+	// 246,989 is not a multiple of 4, so the largest record is 2,048 + 4 x 61,747 =
+	// 249,036 at c = 3 x 61,747 = 185,241; c = 185,242 -> 249,040 B, over.
+	tests := []struct {
+		name       string
+		asOf       string
+		compressed int64
+		spill      bool
+		record     int64
+		valid      bool
+		reason     string
+	}{
+		{"1MiB exactly usable", "2026-11-25", 745575, false, 996148, true, "chosen: the cheapest valid topology"},
+		{"1MiB one byte over", "2026-11-25", 745576, false, 996152, false,
+			"record 996,152 B exceeds usable 996,148 B of the 1,048,576 B (1 MiB) async payload limit in force on 2026-11-25"},
+		{"256KiB largest fit", "2025-06-01", 185241, false, 249036, true, "chosen: the cheapest valid topology"},
+		{"256KiB one byte over", "2025-06-01", 185242, false, 249040, false,
+			"record 249,040 B exceeds usable 249,037 B of the 262,144 B (256 KiB) async payload limit in force on 2025-06-01"},
+		{"1MiB over with spill", "2026-11-25", 745576, true, 996152, true, "chosen: the cheapest valid topology"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := seed()
+			in.AsOf, in.CompressedBytes, in.PayloadBytes, in.Spill = day(tt.asOf), tt.compressed, 8*tt.compressed, tt.spill
+			r := mustPlan(t, in)
+			d := r.Find(Destination)
+			if r.Payload.RecordBytes != tt.record || d.Valid != tt.valid || d.Reasons[0] != tt.reason {
+				t.Errorf("record %d valid %v reasons %q; want %d %v %q", r.Payload.RecordBytes, d.Valid, d.Reasons, tt.record, tt.valid, tt.reason)
+			}
+			if r.Payload.Fits != (tt.valid && !tt.spill) {
+				t.Errorf("payload fits = %v", r.Payload.Fits)
+			}
+			if tt.spill {
+				// Spilled runs pay S3: 4,380 PUT x $0.0000047 + 4,380 GET x $0.00000037 +
+				// storage (996,152 - 1,024) B x 216 resident-object-months / 1e9 x $0.025
+				// = 0.020586 + 0.0016206 + 0.214947648 x 0.025 = $0.027580... the same as s3.
+				if d.Usage.S3Puts != 4380 || !strings.Contains(d.Reasons[1], "spill is on") {
+					t.Errorf("spill: usage %+v reasons %q", d.Usage, d.Reasons)
+				}
+				checkUSD(t, "spill destination", d.MonthlyUSD, 0.020586+0.0016206+0.214947648*0.025)
+				checkUSD(t, "s3", r.Find(S3).MonthlyUSD, d.MonthlyUSD)
+			}
+			if !tt.valid {
+				if r.Chosen != S3 {
+					t.Errorf("chosen = %s; want s3 once destination is out", r.Chosen)
+				}
+				// The record is over 80% of the limit, so the alarm threshold note shows on a fit too.
+			}
+		})
+	}
+}
+
+// TestAsOf: the 2025 changes. Before them the limit is 256 KiB and legacy 12-month
+// allowances apply; after 2026-07-15 no account holds them and the report says so.
+func TestAsOf(t *testing.T) {
+	t.Run("2025-06-01 legacy-12-month", func(t *testing.T) {
+		in := seed()
+		in.AsOf, in.FreeTier = day("2025-06-01"), Legacy12Month
+		r := mustPlan(t, in)
+		// record 27,384 / 262,144 = 10.446% -> 10.45.
+		if r.Payload.LimitBytes != 262144 || r.Payload.HeadroomPercent != 10.45 || len(r.Notes) != 0 {
+			t.Errorf("limit %d percent %v notes %q", r.Payload.LimitBytes, r.Payload.HeadroomPercent, r.Notes)
+		}
+		// S3: (4,380 - 2,000 free) PUT x $0.0000047 = $0.011186; GETs and storage free.
+		checkUSD(t, "s3", r.Find(S3).MonthlyUSD, 0.011186)
+		// NAT instance: t4g.nano is not free: 730 x $0.0054 = $3.942; the 8 GB root and
+		// the 730 h of public IPv4 fit the legacy 30 GB and 750 h.
+		checkUSD(t, "nat-instance", r.Find(NATInstance).MonthlyUSD, 3.942)
+		// RDS 730 h <= 750 h free, 20 GB <= 20 GB free: common $0.
+		checkUSD(t, "common", r.CommonMonthlyUSD, 0)
+		checkUSD(t, "total", r.TotalMonthlyUSD, 0)
+	})
+	t.Run("2026-11-25 legacy-12-month has ended", func(t *testing.T) {
+		in := seed()
+		in.FreeTier = Legacy12Month
+		r := mustPlan(t, in)
+		if r.Payload.LimitBytes != 1048576 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "legacy-12-month does not apply on 2026-11-25") {
+			t.Errorf("limit %d notes %q", r.Payload.LimitBytes, r.Notes)
+		}
+		// Planned as always-free: the seed's figures.
+		checkUSD(t, "s3", r.Find(S3).MonthlyUSD, 0.022349)
+		checkUSD(t, "common", r.CommonMonthlyUSD, 21.01)
+	})
+	t.Run("2026-03-01 legacy-12-month for old accounts only", func(t *testing.T) {
+		in := seed()
+		in.AsOf, in.FreeTier = day("2026-03-01"), Legacy12Month
+		r := mustPlan(t, in)
+		if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "created before 2025-07-15") {
+			t.Errorf("notes %q", r.Notes)
+		}
+		checkUSD(t, "common", r.CommonMonthlyUSD, 0)
+	})
+	t.Run("2024-01-15 public IPv4 still free", func(t *testing.T) {
+		in := seed()
+		in.AsOf = day("2024-01-15")
+		r := mustPlan(t, in)
+		// 730 x $0.062 = $45.26 + $0 EIP + $0.075765 data.
+		checkUSD(t, "nat-gateway", r.Find(NATGateway).MonthlyUSD, 45.335765)
+		// 730 x $0.0054 + 8 x $0.096 = $4.71.
+		checkUSD(t, "nat-instance", r.Find(NATInstance).MonthlyUSD, 4.71)
+	})
+}
+
+func boolp(b bool) *bool { return &b }
+
+func TestValidityRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		mod    func(*Input)
+		chosen Topology
+		check  map[Topology]string // topology -> substring of its first reason
+		usd    map[Topology]float64
+	}{
+		{
+			name:   "ipv6 measured: ties with destination go to fewer moving parts",
+			mod:    func(in *Input) { in.SourceHasIPv6 = boolp(true) },
+			chosen: Destination,
+			check:  map[Topology]string{IPv6: "costs the same as destination, which has fewer moving parts"},
+		},
+		{
+			name:   "source without AAAA",
+			mod:    func(in *Input) { in.SourceHasIPv6 = boolp(false) },
+			chosen: Destination,
+			check:  map[Topology]string{IPv6: "has no IPv6 (AAAA) address"},
+		},
+		{
+			name:   "single function with IPv6",
+			mod:    func(in *Input) { in.SingleFunction, in.SourceHasIPv6 = true, boolp(true) },
+			chosen: IPv6,
+			check: map[Topology]string{
+				Destination: "single function required", S3: "single function required",
+				NATInstance: "costs $8.36 more than ipv6",
+			},
+		},
+		{
+			// Existing NAT: no NAT hours or EIP, only 1.22202 GB x $0.062 = $0.075765,
+			// cheaper than the NAT instance's $8.36.
+			name:   "single function with an existing NAT gateway",
+			mod:    func(in *Input) { in.SingleFunction, in.ExistingNAT = true, true },
+			chosen: NATGateway,
+			check:  map[Topology]string{IPv6: "unknown whether", NATInstance: "costs $8.28 more than nat-gateway"},
+			usd:    map[Topology]float64{NATGateway: 0.075765},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := seed()
+			tt.mod(&in)
+			r := mustPlan(t, in)
+			if r.Chosen != tt.chosen {
+				t.Errorf("chosen = %s; want %s", r.Chosen, tt.chosen)
+			}
+			for top, want := range tt.check {
+				if e := r.Find(top); !strings.Contains(e.Reasons[0], want) {
+					t.Errorf("%s reasons %q; want %q", top, e.Reasons, want)
+				}
+			}
+			for top, want := range tt.usd {
+				checkUSD(t, string(top), r.Find(top).MonthlyUSD, want)
+			}
+			if in.ExistingNAT && r.Find(NATGateway).Usage.NATHours != 0 {
+				t.Errorf("existing NAT: NAT hours %v; want 0", r.Find(NATGateway).Usage.NATHours)
+			}
+		})
+	}
+}
+
+// TestPeakMonthDecidesFit: inside the free tier on average, out of it in a 31-day month.
+func TestPeakMonthDecidesFit(t *testing.T) {
+	in := seed()
+	// rate(1 minute): 43,800 runs (730 h) and 44,640 in a 31-day month.
+	// 10,240 MB = 10 GB x (600 + 310) ms = 9.1 GB-s per run:
+	// 43,800 x 9.1 = 398,580 GB-s <= 400,000 free, but 44,640 x 9.1 = 406,224 > 400,000.
+	in.Schedule, in.MemoryMB, in.FetchMillis, in.WriteMillis = "rate(1 minute)", 10240, 600, 310
+	r := mustPlan(t, in)
+	d := r.Find(Destination)
+	if d.Usage.GBSeconds != 398580 || d.MonthlyUSD != 0 || d.FitsFreeTier {
+		t.Errorf("destination GB-s %v usd %v fits %v; want 398580, 0, false", d.Usage.GBSeconds, d.MonthlyUSD, d.FitsFreeTier)
+	}
+}
+
+func TestArchitectureAndMemory(t *testing.T) {
+	in := seed()
+	in.FreeTier, in.Architecture, in.MemoryMB = NoFreeTier, "x86_64", 1024
+	r := mustPlan(t, in)
+	l := line(t, r.Find(Destination).Lines, "Lambda compute (x86_64)")
+	// 4,380 x 1 GB x 1.1 s = 4,818 GB-s x $0.0000166667 = $0.0803001606 -> $0.0803.
+	if l.Quantity != 4818 || l.UnitUSD != 0.0000166667 || !near(l.MonthlyUSD, 0.0803) {
+		t.Errorf("compute line %+v", l)
+	}
+}
+
+// TestGuardrailsCost: zero inside the free allowances, priced outside them.
+func TestGuardrailsCost(t *testing.T) {
+	t.Run("none", func(t *testing.T) {
+		in := seed()
+		in.FreeTier, in.CreditsUSD = NoFreeTier, 100
+		r := mustPlan(t, in)
+		// 7 alarms x $0.10 = $0.70 + 5 metrics x $0.30 = $1.50 -> $2.20.
+		checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 2.20)
+		// Destination, nothing free: 8,760 x $0.0000002 = $0.001752;
+		// 602.25 x $0.0000133334 = $0.00803004 -> $0.00803; logs 0.00876 GB x $0.76 =
+		// $0.0066576 -> $0.006658. Total $0.01644.
+		checkUSD(t, "destination", r.Find(Destination).MonthlyUSD, 0.01644)
+		// Common: $21.01 + 4,380 x $0.00000125 = $0.005475 -> $21.015475.
+		checkUSD(t, "common", r.CommonMonthlyUSD, 21.015475)
+		// Total 0.01644 + 21.015475 + 2.20 = $23.231915; $100 lasts 100 / 23.231915 = 4.3 months.
+		checkUSD(t, "total", r.TotalMonthlyUSD, 23.231915)
+		if r.CreditMonths != 4.3 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "last 4.3 months") {
+			t.Errorf("credit months %v notes %q", r.CreditMonths, r.Notes)
+		}
+	})
+	t.Run("more alarms than the free ten", func(t *testing.T) {
+		in := seed()
+		in.Guardrails = &Guardrails{Alarms: 12, CustomMetrics: 5, Budgets: 1}
+		r := mustPlan(t, in)
+		// (12 - 10) x $0.10 = $0.20.
+		checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 0.20)
+		if l := line(t, r.Guardrails, "CloudWatch alarms"); l.FreeQuantity != 10 {
+			t.Errorf("alarm line %+v", l)
+		}
+	})
+	t.Run("credits at zero spend", func(t *testing.T) {
+		in := seed()
+		in.Region, in.CreditsUSD = "us-east-1", 50
+		in.AsOf, in.FreeTier = day("2025-06-01"), Legacy12Month
+		r := mustPlan(t, in)
+		if r.TotalMonthlyUSD != 0 || r.CreditMonths != 0 || !strings.Contains(strings.Join(r.Notes, " "), "not drawn down") {
+			t.Errorf("total %v months %v notes %q", r.TotalMonthlyUSD, r.CreditMonths, r.Notes)
+		}
+	})
+}
+
+func TestDefaultGuardrails(t *testing.T) {
+	for top, want := range map[Topology]int{Destination: 7, S3: 5, NATGateway: 3, NATInstance: 3, IPv6: 3} {
+		if got := GuardrailAlarms(top); got != want {
+			t.Errorf("GuardrailAlarms(%s) = %d; want %d", top, got, want)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	got := Defaults(Input{})
+	if got.FreeTier != AlwaysFree || got.MemoryMB != 128 || got.Architecture != "arm64" || got.FetchMillis != 800 ||
+		got.WriteMillis != 300 || got.AsOf.IsZero() || got.AsOf.Hour() != 0 {
+		t.Errorf("Defaults = %+v", got)
+	}
+	set := Input{FreeTier: NoFreeTier, MemoryMB: 512, Architecture: "x86_64", FetchMillis: 5, WriteMillis: 6, AsOf: day("2025-01-02")}
+	if got := Defaults(set); got.FreeTier != set.FreeTier || got.MemoryMB != 512 || got.Architecture != "x86_64" ||
+		got.FetchMillis != 5 || got.WriteMillis != 6 || !got.AsOf.Equal(set.AsOf) {
+		t.Errorf("Defaults changed set fields: %+v", got)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(*Input)
+		want string
+	}{
+		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, `region "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+		{"empty region", func(in *Input) { in.Region = "" }, "known regions"},
+		{"compressed larger than raw", func(in *Input) { in.CompressedBytes = 280000 }, "compressed size 280,000 is larger than the payload 279,000"},
+		{"negative payload", func(in *Input) { in.PayloadBytes = -1 }, "payload size -1: want a positive size"},
+		{"zero compressed", func(in *Input) { in.CompressedBytes = 0 }, "compressed size 0: want a positive size"},
+		{"unknown free tier", func(in *Input) { in.FreeTier = "free-plan" }, `free tier "free-plan": want always-free, legacy-12-month or none`},
+		{"bad architecture", func(in *Input) { in.Architecture = "amd64" }, `architecture "amd64": want arm64 or x86_64`},
+		{"memory too small", func(in *Input) { in.MemoryMB = 64 }, "memory 64 MB: want 128 to 10240"},
+		{"memory too large", func(in *Input) { in.MemoryMB = 10241 }, "memory 10241 MB: want 128 to 10240"},
+		{"negative fetch", func(in *Input) { in.FetchMillis = -5 }, "fetch duration -5 ms"},
+		{"write too long", func(in *Input) { in.WriteMillis = 900001 }, "write duration 900001 ms"},
+		{"negative credits", func(in *Input) { in.CreditsUSD = -1 }, "credits -1 USD"},
+		{"empty schedule", func(in *Input) { in.Schedule = " " }, "schedule is empty"},
+		{"bad schedule", func(in *Input) { in.Schedule = "every 10 minutes" }, "schedule"},
+		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, "guardrail counts"},
+	}
+	book := mustBook(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := seed()
+			tt.mod(&in)
+			_, err := Plan(in, book)
+			if err == nil || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Plan error = %v; want ErrBadInput containing %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Plan(seed(), nil); err == nil {
+		t.Error("Plan with a nil book: no error")
+	}
+}
+
+func TestMoney(t *testing.T) {
+	tests := []struct {
+		x    float64
+		want string
+	}{
+		{0, "$0.00"}, {0.0004, "<$0.001"}, {0.004, "$0.004"}, {0.0224, "$0.02"}, {7.36, "$7.36"},
+		{48.985765, "$48.99"}, {1234.5, "$1,234.50"}, {-8.36, "-$8.36"}, {0.0016, "$0.002"},
+	}
+	for _, tt := range tests {
+		if got := Money(tt.x); got != tt.want {
+			t.Errorf("Money(%v) = %q; want %q", tt.x, got, tt.want)
+		}
+	}
+}
