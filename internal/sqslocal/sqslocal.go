@@ -96,7 +96,6 @@ func start(ctx context.Context, bin string) (*Server, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
 		"FAUXQS_PORT="+strconv.Itoa(port),
-		"FAUXQS_HOST=127.0.0.1", // the host fauxqs writes into queue URLs
 		"FAUXQS_LOGGER=false",
 	)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // node's children die with it

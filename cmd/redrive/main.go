@@ -1,0 +1,111 @@
+// Command redrive hands the writer's failed records back to it: it reads the dead-letter
+// queue through the SQS API, extracts from each onFailure record the writer's original input
+// (its requestPayload), invokes the writer synchronously, and deletes each message only after
+// the writer stored it.
+//
+//	redrive --queue-url URL --writer FUNCTION                   # in AWS
+//	redrive --queue-url URL --endpoint http://127.0.0.1:PORT \
+//	        --writer-endpoint http://127.0.0.1:RIEPORT          # locally (fauxqs + the emulator)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/internal/redrive"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "redrive:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("redrive", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	queueURL := fs.String("queue-url", "", "URL of the dead-letter queue (required)")
+	endpoint := fs.String("endpoint", "", "SQS endpoint for a local server (e.g. fauxqs at http://127.0.0.1:PORT); uses dummy credentials")
+	region := fs.String("region", "", "AWS region (default: from the environment / profile; us-east-1 with --endpoint)")
+	writer := fs.String("writer", "", "writer function name or ARN (in AWS)")
+	writerEndpoint := fs.String("writer-endpoint", "", "Lambda Invoke endpoint of a local writer (the emulator, http://127.0.0.1:PORT); function name defaults to \"function\"")
+	max := fs.Int("max", 0, "stop after this many messages (0 = until the queue has nothing new)")
+	wait := fs.Duration("wait", 2*time.Second, "long-poll wait of each receive (at most 20s)")
+	visibility := fs.Duration("visibility", time.Minute, "how long a received message stays hidden; one the writer failed on reappears after it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (all options are flags; see -h)", fs.Arg(0))
+	}
+	switch {
+	case *queueURL == "":
+		return errors.New("--queue-url is required (the dead-letter queue's URL)")
+	case *writer == "" && *writerEndpoint == "":
+		return errors.New("--writer FUNCTION (AWS) or --writer-endpoint URL (local emulator) is required")
+	case *max < 0:
+		return fmt.Errorf("--max %d: must be 0 (no limit) or more", *max)
+	case *wait < 0 || *wait > 20*time.Second:
+		return fmt.Errorf("--wait %s: must be between 0s and 20s (the SQS long-poll maximum)", *wait)
+	case *visibility < time.Second || *visibility > 12*time.Hour:
+		return fmt.Errorf("--visibility %s: must be between 1s and 12h (the SQS limits)", *visibility)
+	}
+
+	var opts []func(*awsconfig.LoadOptions) error
+	if *region != "" {
+		opts = append(opts, awsconfig.WithRegion(*region))
+	} else if *endpoint != "" || *writerEndpoint != "" {
+		opts = append(opts, awsconfig.WithRegion("us-east-1"))
+	}
+	if *endpoint != "" && *writerEndpoint != "" { // everything local: no AWS credentials needed
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("load AWS config: %w", err)
+	}
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if *endpoint != "" {
+			o.BaseEndpoint = aws.String(*endpoint)
+			o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+		}
+	})
+	var fn lambdaasync.Function
+	if *writerEndpoint != "" {
+		name := *writer
+		if name == "" {
+			name = "function" // the emulator serves only this name
+		}
+		fn = lambdaasync.LambdaFunction{Client: lambdaasync.NewEmulatorClient(*writerEndpoint), Name: name}
+	} else {
+		fn = lambdaasync.LambdaFunction{Client: lambda.NewFromConfig(cfg), Name: *writer}
+	}
+	r := &redrive.Redriver{Queue: q, QueueURL: *queueURL, Writer: fn, Wait: *wait, Visibility: *visibility, Log: stdout}
+	c, err := r.Run(ctx, *max)
+	fmt.Fprintf(stdout, "redrive: received %d, redriven %d (stored and deleted), writer failed %d, delete failed %d, failed fetches %d, unreadable %d; %d left in the queue\n",
+		c.Received, c.Redriven, c.WriterFailed, c.DeleteFailed, c.FetchFailures, c.Unreadable, c.Left())
+	if err != nil {
+		return err
+	}
+	if n := c.WriterFailed + c.DeleteFailed + c.Unreadable; n > 0 {
+		return fmt.Errorf("%d message(s) could not be redriven and are still in the queue (see above)", n)
+	}
+	return nil
+}

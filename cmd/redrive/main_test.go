@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
+)
+
+func TestFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "--queue-url is required"},
+		{[]string{"--queue-url", "q"}, "--writer FUNCTION"},
+		{[]string{"--queue-url", "q", "--writer", "w", "--max", "-1"}, "--max -1"},
+		{[]string{"--queue-url", "q", "--writer", "w", "--wait", "21s"}, "--wait 21s"},
+		{[]string{"--queue-url", "q", "--writer", "w", "--visibility", "0s"}, "--visibility 0s"},
+		{[]string{"--queue-url", "q", "--writer", "w", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, tc := range tests {
+		err := run(context.Background(), tc.args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%v) = %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestRedriveCommand runs the command against a real SQS-API server and a writer reached
+// over the Lambda Invoke REST path (the emulator's), with two dead-letter records: the writer
+// stores one and fails on the other. The command prints the counts, fails, and deletes only
+// the stored one.
+func TestRedriveCommand(t *testing.T) {
+	srv := sqslocal.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	url, err := srv.CreateQueue(ctx, "dlq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	input := func(body string) []byte {
+		e, err := envelope.Encode([]byte(body), envelope.Meta{Source: "https://example.test/", FetchedAt: at, Status: 200, ContentType: "application/json"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _ := json.Marshal(e)
+		rec, err := event.NewSuccessRecord("f-1", "arn:fetcher", at, []byte(`{}`), env).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	good, poison := input(`{"ok":1}`), input(`{"poison":1}`)
+	for _, in := range [][]byte{good, poison} {
+		fail, err := lambdaasync.Record("w-1", "arn:writer", at, event.ConditionRetriesExhausted, 3, in,
+			lambdaasync.Response{Payload: []byte(`{"errorMessage":"db down"}`), FunctionError: "Unhandled"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Client().SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(fail))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stored [][]byte
+	writer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if bytes.Equal(b, poison) { // the emulator's way of reporting a function error
+			io.WriteString(w, `{"errorMessage":"store: still down","errorType":"wrapError"}`)
+			return
+		}
+		stored = append(stored, b)
+		io.WriteString(w, `{"stored":1}`)
+	}))
+	defer writer.Close()
+
+	var out bytes.Buffer
+	err = run(ctx, []string{"--queue-url", url, "--endpoint", srv.Endpoint, "--writer-endpoint", writer.URL, "--wait", "1s"}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "1 message(s) could not be redriven") {
+		t.Fatalf("err = %v, want 1 message not redriven\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "received 2, redriven 1 (stored and deleted), writer failed 1") {
+		t.Errorf("output lacks the counts:\n%s", out.String())
+	}
+	if len(stored) != 1 || !bytes.Equal(stored[0], good) {
+		t.Fatalf("writer stored %d inputs, want exactly the good success record", len(stored))
+	}
+}
