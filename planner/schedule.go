@@ -66,7 +66,10 @@ func ParseSchedule(expr string) (*Schedule, error) {
 		return nil, fmt.Errorf("schedule: %q is neither rate(...) nor cron(...) (lower case); %s", s, forms)
 	}
 	kind := s[:4]
-	if !strings.HasSuffix(s, ")") {
+	switch {
+	case !strings.HasSuffix(s, ")") && strings.Contains(s, ")"):
+		return nil, fmt.Errorf("schedule: %q has text after the closing parenthesis; %s", s, forms)
+	case !strings.HasSuffix(s, ")"):
 		return nil, fmt.Errorf("schedule: %q lacks the closing parenthesis; %s", s, forms)
 	}
 	inner := s[len("rate(") : len(s)-1]
@@ -265,7 +268,18 @@ func parseCron(fields []string) (*Schedule, error) {
 		}
 	}
 	c.perDay = int64(bits.OnesCount64(c.minutes)) * int64(bits.OnesCount32(c.hours))
-	return &Schedule{expr: "cron(" + strings.ToUpper(strings.Join(fields, " ")) + ")", cron: c}, nil
+	return &Schedule{expr: "cron(" + asciiUpper(strings.Join(fields, " ")) + ")", cron: c}, nil
+}
+
+// asciiUpper upper-cases a-z only. Names and letters are matched through it so that
+// Unicode case folding cannot admit look-alikes (e.g. "ſun" for SUN) that AWS rejects.
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
 }
 
 // parseList parses a comma list of *, values, ranges and steps into a bitset. Years are
@@ -347,7 +361,7 @@ func (f *cronField) value(item, tok string) (int, error) {
 		return int(v), nil
 	}
 	for i, n := range f.names {
-		if strings.EqualFold(tok, n) {
+		if asciiUpper(tok) == n {
 			return f.min + i, nil
 		}
 	}
@@ -361,7 +375,7 @@ func (f *cronField) value(item, tok string) (int, error) {
 // (Quartz upper-cases the expression); errors quote the field as written.
 func (c *cronSpec) parseDom(field string) error {
 	f := &fDom
-	u := strings.ToUpper(field)
+	u := asciiUpper(field)
 	switch {
 	case u == "L":
 		c.dom = domLast
@@ -396,7 +410,7 @@ func (c *cronSpec) parseDom(field string) error {
 // parseDow parses a day-of-week field other than "?", like parseDom.
 func (c *cronSpec) parseDow(field string) error {
 	f := &fDow
-	u := strings.ToUpper(field)
+	u := asciiUpper(field)
 	switch {
 	case u == "L":
 		// Quartz: L alone in day-of-week means the last day of the week, 7 (SAT).
@@ -420,7 +434,7 @@ func (c *cronSpec) parseDow(field string) error {
 		return nil
 	case strings.HasSuffix(u, "L"):
 		d := field[:len(field)-1]
-		if strings.ContainsAny(strings.ToUpper(d), ",-/*L") {
+		if strings.ContainsAny(asciiUpper(d), ",-/*L") {
 			return f.errorf(field, "combines L with other values; accepted: nL alone (e.g. 5L, the last Thursday)")
 		}
 		day, err := f.value(field, d)

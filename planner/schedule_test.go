@@ -85,6 +85,8 @@ func TestParseErrors(t *testing.T) {
 		{"cron(0 0 * * ? *", "lacks the closing parenthesis"},
 		{"rate((5 minutes))", "unbalanced parentheses"},
 		{"cron(0 0 * * ? *))", "unbalanced parentheses"},
+		{"rate(5 minutes) please", "has text after the closing parenthesis"},
+		{"cron(0 0 * * ? *)x", "has text after the closing parenthesis"},
 		// rate
 		{"rate()", "rate: want two fields"},
 		{"rate(5)", "rate: want two fields"},
@@ -128,6 +130,8 @@ func TestParseErrors(t *testing.T) {
 		// cron: names and letters where they do not belong
 		{"cron(0 0 * JANUARY ? *)", `cron month: "JANUARY" is not accepted here; accepted: 1-12 or JAN-DEC`},
 		{"cron(0 0 ? * MONDAY *)", `cron day-of-week: "MONDAY" is not accepted here`},
+		{"cron(0 0 ? * ſun *)", `cron day-of-week: "ſun" is not accepted here`}, // long s: no Unicode case folding
+		{"cron(0 0 * ſep ? *)", `cron month: "ſep" is not accepted here`},
 		{"cron(0 0 MON * ? *)", `cron day-of-month: "MON" is not accepted here`},
 		{"cron(L 0 * * ? *)", `cron minutes: "L" is not accepted here; accepted: 0-59 with , - * /`},
 		{"cron(0 ? * * ? *)", `cron hours: "?" is not accepted here; accepted: 0-23`},
