@@ -52,7 +52,9 @@ const minutesPerDay = 24 * 60
 //	cron(minutes hours day-of-month month day-of-week year)
 //
 // Surrounding white space is ignored; fields are separated by one or more spaces or tabs.
-// Month and day names are accepted in any case. Errors start with "schedule: ", name the
+// Month and day names and the letters L, W are accepted in any case (ASCII only). Where
+// the input is laxer than AWS may be (outer or repeated blanks, leading zeros, lower case),
+// String gives the normalised form: deploy that. Errors start with "schedule: ", name the
 // offending field and the accepted form.
 func ParseSchedule(expr string) (*Schedule, error) {
 	s := strings.TrimSpace(expr)
@@ -61,7 +63,7 @@ func ParseSchedule(expr string) (*Schedule, error) {
 	case s == "":
 		return nil, fmt.Errorf("schedule: empty expression; %s", forms)
 	case strings.HasPrefix(s, "at("):
-		return nil, fmt.Errorf("schedule: %q is a one-time at() schedule, which recurs never; %s", s, forms)
+		return nil, fmt.Errorf("schedule: %q is a one-time at() schedule; the planner needs a recurring one, %s", s, forms)
 	case !strings.HasPrefix(s, "rate(") && !strings.HasPrefix(s, "cron("):
 		return nil, fmt.Errorf("schedule: %q is neither rate(...) nor cron(...) (lower case); %s", s, forms)
 	}
