@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -65,7 +64,7 @@ func ParseSize(s string) (int64, error) {
 
 // FormatSize renders n bytes for people: an exact binary multiple as KiB/MiB/GiB,
 // an exact decimal multiple as KB/MB/GB, below 1000 as B, anything else in the
-// decimal unit with up to two decimals ("27.38 KB"). Exact forms parse back with
+// decimal unit with two decimals ("27.38 KB", "1.00 KB" for 1,001 B). Exact forms parse back with
 // ParseSize to the same n.
 func FormatSize(n int64) string {
 	if n < 0 {
@@ -86,14 +85,20 @@ func FormatSize(n int64) string {
 		name string
 		mult int64
 	}{{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}}
-	for _, u := range dec {
-		if n >= u.mult {
-			if n%u.mult == 0 {
-				return strconv.FormatInt(n/u.mult, 10) + " " + u.name
-			}
-			v := math.Round(float64(n)/float64(u.mult)*100) / 100
-			return strconv.FormatFloat(v, 'f', -1, 64) + " " + u.name
+	for i, u := range dec {
+		if n < u.mult {
+			continue
 		}
+		if n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + " " + u.name
+		}
+		v := float64(n) / float64(u.mult)
+		if v >= 999.995 && i > 0 { // would print as 1000.00: use the next unit up
+			u = dec[i-1]
+			v = float64(n) / float64(u.mult)
+		}
+		// Not exact: always two decimals, so "1.00 KB" (1,001 B) is not read as exact.
+		return strconv.FormatFloat(v, 'f', 2, 64) + " " + u.name
 	}
 	return strconv.FormatInt(n, 10) + " B"
 }

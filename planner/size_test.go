@@ -79,6 +79,10 @@ func TestFormatSize(t *testing.T) {
 		{10948180, "10.95 MB"},
 		{1073741824, "1 GiB"},
 		{-2048, "-2 KiB"},
+		{1001, "1.00 KB"},    // not exact: two decimals
+		{999999, "1.00 MB"},  // not 1000.00 KB
+		{1500000, "1.50 MB"}, // not a whole MB
+
 	}
 	for _, tt := range tests {
 		if got := FormatSize(tt.n); got != tt.want {
