@@ -1,0 +1,362 @@
+// Command plan is lambdabridge's planner CLI: from the schedule, the measured payload, the
+// region and the free-tier standing it prices every topology and names the cheapest valid one.
+//
+// With no flags it plans the dev stack, reading the same keys as the Pulumi program from
+// Pulumi.yaml (schema defaults) and Pulumi.dev.yaml. Flags override the stack's values.
+//
+//	go run ./cmd/plan                                    # the dev stack, as a text table
+//	go run ./cmd/plan --stack prod --format markdown     # another stack, for a PR comment
+//	go run ./cmd/plan --measure https://api.example.com/items --format json
+//	go run ./cmd/plan --payload 279KB --compressed 19KB --region ap-northeast-1
+//
+// Exit status: 0 on success, 2 on bad input (the message names the flag or config key and the
+// accepted form), 1 on a runtime failure (the network during --measure, writing the report).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := defaultCLI().main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // runtime failure: network, I/O
+	exitUsage   = 2 // bad input: flag, config key, stack file, sample file
+)
+
+// resolver looks up a host's addresses; *net.Resolver satisfies it.
+type resolver interface {
+	LookupIP(ctx context.Context, network, host string) ([]net.IP, error)
+}
+
+// cli holds run's dependencies so tests can replace the clock, the DNS and the HTTP client.
+type cli struct {
+	// now gives "today" when no as-of day is configured.
+	now func() time.Time
+	// resolver answers the AAAA question of --measure.
+	resolver resolver
+	// client performs the --measure GET; its timeout comes from --timeout.
+	client *http.Client
+}
+
+func defaultCLI() *cli {
+	return &cli{now: time.Now, resolver: net.DefaultResolver, client: &http.Client{}}
+}
+
+// usageError is bad input: exit status 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
+// main runs the command and maps its error to a message on stderr and an exit status.
+func (c *cli) main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := c.run(ctx, args, stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, new(*usageError)):
+		fmt.Fprintf(stderr, "plan: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "plan: %v\n", err)
+		return exitFailure
+	}
+}
+
+// keyFlag is a flag that overrides one config key; its value goes through config.Set, the
+// same decoder the stack files go through.
+type keyFlag struct {
+	name, key, usage string
+	isBool           bool
+}
+
+var keyFlags = []keyFlag{
+	{name: "schedule", key: "lambdabridge:schedule", usage: "EventBridge schedule: rate(10 minutes) or cron(min hour dom month dow year)"},
+	{name: "payload", key: "lambdabridge:payloadSize", usage: "measured raw size of one response: 279KB, 19KiB, 1MB, 1MiB or bytes"},
+	{name: "compressed", key: "lambdabridge:compressedSize", usage: "measured size after the fetcher's codec (gzip), same forms"},
+	{name: "region", key: config.RegionKey, usage: "AWS region in the price book, e.g. ap-northeast-1"},
+	{name: "free-tier", key: "lambdabridge:freeTier", usage: "free-tier standing: always-free, legacy-12-month or none"},
+	{name: "credits", key: "lambdabridge:creditsUSD", usage: "credit balance in USD; the report says how many months it lasts"},
+	{name: "memory", key: "lambdabridge:memoryMB", usage: "Lambda memory in MB (128-10240)"},
+	{name: "arch", key: "lambdabridge:architecture", usage: "Lambda architecture: arm64 or x86_64"},
+	{name: "fetch-ms", key: "lambdabridge:fetchMillis", usage: "expected billed milliseconds per fetch"},
+	{name: "write-ms", key: "lambdabridge:writeMillis", usage: "expected billed milliseconds per database write"},
+	{name: "single-function", key: "lambdabridge:singleFunction", usage: "one invocation must reach the internet and the database", isBool: true},
+	{name: "existing-nat", key: "lambdabridge:existingNat", usage: "the VPC already pays for a NAT gateway", isBool: true},
+	{name: "ipv6", key: "lambdabridge:sourceHasIpv6", usage: "the source host has an AAAA record: true, false or unknown"},
+	{name: "spill", key: "lambdabridge:spill", usage: "destination mode may spill oversized records to S3", isBool: true},
+	{name: "as-of", key: "lambdabridge:asOf", usage: "plan with the prices and limits of this day, YYYY-MM-DD (default today)"},
+	{name: "prices", key: "lambdabridge:pricesFile", usage: "price-book file overriding the embedded book"},
+}
+
+// options are the flags that are not config keys.
+type options struct {
+	stack, dir, sample, measure, format string
+	timeout                             time.Duration
+	set                                 map[string]bool // flags given on the command line
+}
+
+func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
+	var o options
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by main
+	fs.StringVar(&o.stack, "stack", "dev", "stack whose Pulumi.<stack>.yaml to plan")
+	fs.StringVar(&o.dir, "dir", ".", "project directory holding Pulumi.yaml")
+	fs.StringVar(&o.sample, "sample", "", "measure the payload from this sample `file` with the fetcher's codec")
+	fs.StringVar(&o.measure, "measure", "", "GET this `URL` once: raw and compressed size, content type, AAAA record")
+	fs.StringVar(&o.format, "format", "text", "report format: text, json or markdown")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of the --measure request")
+	for _, k := range keyFlags {
+		if k.isBool {
+			fs.Bool(k.name, false, k.usage+" (config "+k.key+")")
+		} else {
+			fs.String(k.name, "", k.usage+" (config "+k.key+")")
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "Usage: plan [flags]\n\nPlans the stack's topology and cost. Flags override the stack's config.\n\nFlags:")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return o, nil, err
+		}
+		return o, nil, usagef("%v (run plan -h for the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return o, nil, usagef("unexpected argument %q: every input is a flag (run plan -h)", fs.Arg(0))
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	switch o.format {
+	case "text", "json", "markdown":
+	default:
+		return o, nil, usagef("--format %q: want text, json or markdown", o.format)
+	}
+	if o.timeout <= 0 {
+		return o, nil, usagef("--timeout %v: want a positive duration like 30s", o.timeout)
+	}
+	if o.sample != "" && o.measure != "" {
+		return o, nil, usagef("--sample and --measure both measure the payload: give one")
+	}
+	for _, src := range []string{"sample", "measure"} {
+		if !o.set[src] {
+			continue
+		}
+		for _, f := range []string{"payload", "compressed"} {
+			if o.set[f] {
+				return o, nil, usagef("--%s measures the sizes that --%s gives: give one", src, f)
+			}
+		}
+	}
+	if o.set["measure"] && o.set["ipv6"] {
+		return o, nil, usagef("--measure looks up the AAAA record that --ipv6 gives: give one")
+	}
+	return o, fs, nil
+}
+
+// run plans and writes the report to stdout. Measurements and notes go to stdout too,
+// except in JSON mode, where they go to stderr so stdout stays one JSON document.
+func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, fs, err := c.parseFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	info := stdout
+	if o.format == "json" {
+		info = stderr
+	}
+
+	cfg, err := c.loadConfig(o, info)
+	if err != nil {
+		return err
+	}
+	for _, k := range keyFlags {
+		if !o.set[k.name] {
+			continue
+		}
+		if err := cfg.Set(k.key, fs.Lookup(k.name).Value.String()); err != nil {
+			return usagef("--%s: %w", k.name, err)
+		}
+	}
+
+	switch {
+	case o.sample != "":
+		m, err := measureFile(o.sample)
+		if err != nil {
+			return err
+		}
+		m.print(info)
+		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
+	case o.measure != "":
+		m, err := c.measureURL(ctx, o.measure, o.timeout)
+		if err != nil {
+			return err
+		}
+		m.print(info)
+		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
+		cfg.SourceHasIPv6 = m.HasIPv6
+	}
+	if err := cfg.Check(); err != nil {
+		return &usageError{err}
+	}
+	if cfg.PayloadBytes == 0 || cfg.CompressedBytes == 0 {
+		return usagef("no measured payload: give --payload and --compressed, --sample FILE or --measure URL, "+
+			"or set lambdabridge:payloadSize and lambdabridge:compressedSize in Pulumi.%s.yaml", o.stack)
+	}
+	if cfg.AsOf == "" {
+		cfg.AsOf = c.now().UTC().Format(time.DateOnly)
+	}
+	in, err := cfg.PlannerInput()
+	if err != nil {
+		return &usageError{err}
+	}
+
+	book, err := planner.LoadBook(cfg.PricesFile)
+	if err != nil {
+		if cfg.PricesFile == "" {
+			return fmt.Errorf("load price book: %w", err) // the embedded book is ours: not bad input
+		}
+		return usagef("%s: %w", origin(o, "prices"), err)
+	}
+	if !book.HasRegion(cfg.Region) {
+		return usagef("%s %q: not in the price book; known regions: %s",
+			origin(o, "region"), cfg.Region, strings.Join(book.Regions(), ", "))
+	}
+	report, err := planner.Plan(in, book)
+	if err != nil {
+		if errors.Is(err, planner.ErrBadInput) {
+			return usagef("%s", strings.TrimPrefix(err.Error(), planner.ErrBadInput.Error()+": "))
+		}
+		return fmt.Errorf("plan: %w", err)
+	}
+	if err := planner.Render(stdout, report, o.format); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// origin names where a value came from: the flag if it was given, else the config key.
+func origin(o options, flagName string) string {
+	if o.set[flagName] {
+		return "--" + flagName
+	}
+	for _, k := range keyFlags {
+		if k.name == flagName {
+			return fmt.Sprintf("config %s (stack %s)", k.key, o.stack)
+		}
+	}
+	return "--" + flagName
+}
+
+// loadConfig reads the stack. Without a Pulumi.yaml in the default directory (and no
+// --stack or --dir asking for one) it plans from the defaults and the flags alone.
+func (c *cli) loadConfig(o options, info io.Writer) (config.Config, error) {
+	if !o.set["stack"] && !o.set["dir"] {
+		if _, err := os.Stat(filepath.Join(o.dir, "Pulumi.yaml")); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintln(info, "plan: no Pulumi.yaml here: planning from the defaults and the flags")
+			return config.Defaults(), nil
+		}
+	}
+	cfg, err := config.LoadStack(o.dir, o.stack)
+	if err != nil {
+		return config.Config{}, &usageError{err}
+	}
+	// A relative pricesFile in a stack file is relative to the project, as for the program.
+	if cfg.PricesFile != "" && !filepath.IsAbs(cfg.PricesFile) {
+		cfg.PricesFile = filepath.Join(o.dir, cfg.PricesFile)
+	}
+	return cfg, nil
+}
+
+// measurement is what --sample or --measure found.
+type measurement struct {
+	// Source is the file or URL measured.
+	Source string
+	// Status and ContentType come from the HTTP response (--measure only).
+	Status      int
+	ContentType string
+	// RawBytes is the body's size; CompressedBytes its size after envelope.Compress.
+	RawBytes, CompressedBytes int64
+	// HasIPv6 says whether the host has an AAAA record; nil when the lookup failed.
+	HasIPv6 *bool
+	// IPv6Note explains an unknown HasIPv6.
+	IPv6Note string
+	// measuredIPv6 is true for --measure, where the AAAA answer is part of the result.
+	measuredIPv6 bool
+}
+
+func measureFile(path string) (measurement, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return measurement{}, usagef("--sample %q: %w", path, err)
+	}
+	return compressed(measurement{Source: path}, data)
+}
+
+// compressed fills in the sizes of data with the fetcher's own codec.
+func compressed(m measurement, data []byte) (measurement, error) {
+	if len(data) == 0 {
+		return m, usagef("%s is empty: nothing to measure", m.Source)
+	}
+	z, err := envelope.Compress(data)
+	if err != nil {
+		return m, fmt.Errorf("compress %s: %w", m.Source, err)
+	}
+	m.RawBytes, m.CompressedBytes = int64(len(data)), int64(len(z))
+	return m, nil
+}
+
+// print writes the measurement and the stack-file lines that would record it.
+func (m measurement) print(w io.Writer) {
+	fmt.Fprintf(w, "measured %s\n", m.Source)
+	if m.Status != 0 {
+		fmt.Fprintf(w, "  status %d, content type %q\n", m.Status, m.ContentType)
+	}
+	fmt.Fprintf(w, "  raw %d bytes (%s), compressed %d bytes (%s) with the fetcher's codec (%s): %.1f%% of raw\n",
+		m.RawBytes, planner.FormatSize(m.RawBytes), m.CompressedBytes, planner.FormatSize(m.CompressedBytes),
+		envelope.CodecGzip, 100*float64(m.CompressedBytes)/float64(m.RawBytes))
+	ipv6 := "unknown"
+	if m.measuredIPv6 {
+		switch {
+		case m.HasIPv6 == nil:
+			fmt.Fprintf(w, "  AAAA record: unknown (%s)\n", m.IPv6Note)
+		case *m.HasIPv6:
+			ipv6 = "true"
+			fmt.Fprintln(w, "  AAAA record: yes")
+		default:
+			ipv6 = "false"
+			fmt.Fprintln(w, "  AAAA record: no")
+		}
+	}
+	fmt.Fprintln(w, "  to record it in the stack file:")
+	fmt.Fprintf(w, "    lambdabridge:payloadSize: %q\n", fmt.Sprint(m.RawBytes))
+	fmt.Fprintf(w, "    lambdabridge:compressedSize: %q\n", fmt.Sprint(m.CompressedBytes))
+	if m.measuredIPv6 {
+		fmt.Fprintf(w, "    lambdabridge:sourceHasIpv6: %q\n", ipv6)
+	}
+}
