@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"time"
@@ -19,8 +20,11 @@ func main() {
 	ctx := context.Background()
 	w, closeStore, err := writer.NewFromEnv(ctx, os.Getenv, log)
 	if err != nil {
-		log.Error("cold start: configuration", "error", err.Error())
-		os.Exit(1)
+		// Every invocation fails with the configuration error, so it shows in the
+		// invocation's error (and the destination), not only in an init crash loop.
+		log.Error("writer not configured", "error", err.Error())
+		lambda.Start(func(context.Context, json.RawMessage) (writer.Output, error) { return writer.Output{}, err })
+		return
 	}
 	defer closeStore()
 	warmCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

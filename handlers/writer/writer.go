@@ -204,21 +204,7 @@ func NewFromEnv(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return nil, nil, fmt.Errorf("writer config: %w", err)
 	}
-	sc, err := store.ConfigFromEnv(getenv)
-	if err != nil {
-		return nil, nil, err
-	}
-	if sc.Auth == store.AuthIAM {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("writer config: load AWS config for the IAM token: %w", err)
-		}
-		sc.Credentials = awsCfg.Credentials
-		if sc.Region == "" {
-			sc.Region = awsCfg.Region
-		}
-	}
-	st, err := store.Open(ctx, sc)
+	st, err := OpenStore(ctx, getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,6 +220,27 @@ func NewFromEnv(ctx context.Context, getenv func(string) string, log *slog.Logge
 		Log:         log,
 	}
 	return w, st.Close, nil
+}
+
+// OpenStore opens the store the environment describes (DATABASE_URL or DB_*, RECORDS_*),
+// with AWS credentials and region from the default chain when DB_AUTH=iam. It does not
+// connect. The writer and the relay share it.
+func OpenStore(ctx context.Context, getenv func(string) string) (*store.Store, error) {
+	sc, err := store.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Auth == store.AuthIAM {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store config: load AWS config for the IAM token: %w", err)
+		}
+		sc.Credentials = awsCfg.Credentials
+		if sc.Region == "" {
+			sc.Region = awsCfg.Region
+		}
+	}
+	return store.Open(ctx, sc)
 }
 
 // Warm connects and migrates the schema at cold start when the store supports it. A failure

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/metrics"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
+	"github.com/lambdabridge/lambdabridge/handlers/writer"
+)
+
+// deliveredAs is the fetches.delivered_as value of a relayed fetch.
+const deliveredAs = "relay"
+
+// relay fetches the source and stores the body in one invocation.
+type relay struct {
+	fetch        *fetcher.Fetcher
+	store        writer.Storer
+	limit        int64 // ASYNC_LIMIT_BYTES: the guardrail's reference (what a split topology could carry)
+	metrics      io.Writer
+	log          *slog.Logger
+	now          func() time.Time
+	functionName string
+}
+
+// relayEnv adapts the environment for the fetcher half: the relay always fetches in
+// destination mode without spilling (it stores directly; MODE, SPILL and BUCKET are the
+// fetcher's, not the relay's).
+func relayEnv(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		switch k {
+		case "MODE":
+			return fetcher.ModeDestination
+		case "SPILL":
+			return "false"
+		}
+		return getenv(k)
+	}
+}
+
+// newFromEnv builds the relay from the environment: the fetcher's variables (SOURCE_URL,
+// timeouts, retries, caps, SOURCE_HEADERS, ASYNC_LIMIT_BYTES) and the writer's database
+// variables (DATABASE_URL or DB_*, RECORDS_*).
+func newFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (*relay, func(), error) {
+	if strings.TrimSpace(getenv("ASYNC_LIMIT_BYTES")) == "" {
+		return nil, nil, errors.New("relay config: ASYNC_LIMIT_BYTES is required (the async payload limit from the price book; the relay reports the size its envelope would have as a destination record against it)")
+	}
+	logger := fetcher.NewLogger(stdout, slog.LevelInfo)
+	cfg, err := fetcher.ConfigFromEnv(relayEnv(getenv))
+	if err != nil {
+		return nil, nil, fmt.Errorf("relay: %w", err)
+	}
+	f, err := fetcher.New(cfg, nil, logger, stdout)
+	if err != nil {
+		return nil, nil, fmt.Errorf("relay: %w", err)
+	}
+	st, err := writer.OpenStore(ctx, getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("relay: %w", err)
+	}
+	return &relay{fetch: f, store: st, limit: cfg.AsyncLimitBytes, metrics: stdout, log: logger, now: time.Now,
+		functionName: lambdacontext.FunctionName}, st.Close, nil
+}
+
+// handle fetches the source, stores the body and writes one EMF line (the fetcher's
+// guardrail metrics, RecordBytes being the record the envelope would need in a split
+// topology) and one log line. It returns what it stored, never the body.
+func (r *relay) handle(ctx context.Context, requestEvent json.RawMessage) (writer.Stored, error) {
+	start := r.now()
+	e, res, err := r.fetch.FetchEnvelope(ctx)
+	if err != nil {
+		r.log.LogAttrs(ctx, slog.LevelError, "fetch failed", slog.String("error", err.Error()), slog.Float64("durationMs", ms(r.now().Sub(start))))
+		return writer.Stored{}, fmt.Errorf("relay: %w", err)
+	}
+	fetched := r.now()
+	recordBytes, err := r.recordSize(ctx, requestEvent, e)
+	if err != nil {
+		return writer.Stored{}, fmt.Errorf("relay: %w", err)
+	}
+	reqID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		reqID = lc.AwsRequestID
+	}
+	sr, err := r.store.Put(ctx, store.Fetch{Envelope: e, Raw: res.Body, DeliveredAs: deliveredAs, FetchRequestID: reqID})
+	if err != nil {
+		r.log.LogAttrs(ctx, slog.LevelError, "store failed", slog.String("error", err.Error()),
+			slog.Int64("rawBytes", e.RawLength), slog.Float64("durationMs", ms(r.now().Sub(start))))
+		return writer.Stored{}, fmt.Errorf("relay: %w", err)
+	}
+	if merr := metrics.Write(r.metrics, r.functionName, r.now(), metrics.Sizes{
+		Raw: e.RawLength, Compressed: e.CompressedLength, Record: recordBytes, Limit: r.limit,
+	}, map[string]any{"Outcome": deliveredAs, "Mode": deliveredAs}); merr != nil {
+		r.log.LogAttrs(ctx, slog.LevelWarn, "EMF line not written", slog.String("error", merr.Error()))
+	}
+	r.log.LogAttrs(ctx, slog.LevelInfo, "relayed",
+		slog.Int("status", res.Status), slog.Int("attempts", res.Attempts),
+		slog.Int64("rawBytes", e.RawLength), slog.Int64("compressedBytes", e.CompressedLength), slog.Int64("recordBytes", recordBytes),
+		slog.String("bodyType", sr.BodyType), slog.Int64("id", sr.ID), slog.Bool("new", sr.New),
+		slog.Int("elements", sr.Elements), slog.Int64("upserted", sr.Upserted),
+		slog.Float64("fetchMs", ms(fetched.Sub(start))), slog.Float64("storeMs", ms(r.now().Sub(fetched))),
+		slog.Float64("durationMs", ms(r.now().Sub(start))))
+	return writer.Stored{ID: sr.ID, New: sr.New, Source: e.Source, FetchedAt: e.FetchedAt, SHA256: e.SHA256,
+		RawLength: e.RawLength, BodyType: sr.BodyType, Elements: sr.Elements, Upserted: sr.Upserted}, nil
+}
+
+// recordSize is the size of the destination record that would carry e inline.
+func (r *relay) recordSize(ctx context.Context, requestEvent json.RawMessage, e *envelope.Envelope) (int64, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return 0, fmt.Errorf("marshal envelope: %w", err)
+	}
+	var reqID, arn string
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		reqID, arn = lc.AwsRequestID, lc.InvokedFunctionArn
+	}
+	return fetcher.RecordSize(reqID, arn, r.now(), requestEvent, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
