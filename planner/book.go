@@ -302,7 +302,7 @@ func (b *Book) Lookup(region, item string, asOf time.Time) (Entry, error) {
 			return entries[i], nil
 		}
 	}
-	return Entry{}, fmt.Errorf("price book: %s has no entry in force on %s (earliest %s)", item, day.Format(time.DateOnly), entries[0].EffectiveFrom)
+	return Entry{}, fmt.Errorf("%w: as-of %s: the price book has no %s entry in force that day (earliest %s)", ErrBadInput, day.Format(time.DateOnly), item, entries[0].EffectiveFrom)
 }
 
 func (b *Book) unknownRegion(region string) error {

@@ -98,8 +98,9 @@ func TestAsyncPayloadLimit(t *testing.T) {
 			t.Errorf("AsyncPayloadLimit(%s) = %d, %v; want %d", tt.asOf, got, err, tt.want)
 		}
 	}
-	if _, err := b.AsyncPayloadLimit(day("2010-01-01")); err == nil || !strings.Contains(err.Error(), "no entry in force") {
-		t.Errorf("AsyncPayloadLimit(2010-01-01) error = %v; want no entry in force", err)
+	if _, err := b.AsyncPayloadLimit(day("2010-01-01")); err == nil || !errors.Is(err, ErrBadInput) ||
+		!strings.Contains(err.Error(), "as-of 2010-01-01: the price book has no lambda.asyncPayloadLimit entry in force that day (earliest 2018-11-01)") {
+		t.Errorf("AsyncPayloadLimit(2010-01-01) error = %v; want ErrBadInput naming the as-of day", err)
 	}
 }
 

@@ -1,3 +1,10 @@
+// Package planner answers "which topology should carry this scheduled fetch into a
+// VPC database, and what will it cost?" from a schedule, a measured payload, a
+// region and a free-tier standing. It is pure logic over an embedded, dated,
+// sourced price book (book.json): no AWS SDK, no Pulumi. Plan estimates every
+// topology, checks the destination record against the async payload limit in
+// force, and chooses the cheapest valid one; Render prints the report as text,
+// JSON or Markdown.
 package planner
 
 import (
@@ -315,7 +322,11 @@ func (p *planner) checkPayload() error {
 	return nil
 }
 
-// usage computes topology t's consumption for runs runs in a month.
+// usage computes topology t's consumption for runs runs in a month. NAT data is the
+// raw payload per run: the source's response crosses the NAT uncompressed unless
+// the source itself compresses (the fetcher's gzip happens after the NAT), and the
+// request bytes are negligible. The relay (nat-*, ipv6) does fetch and write in one
+// invocation, so its billed duration is FetchMillis + WriteMillis.
 func (p *planner) usage(t Topology, runs int64) (u Usage, s3Bytes float64) {
 	gb := float64(p.in.MemoryMB) / 1024
 	secs := float64(p.in.FetchMillis+p.in.WriteMillis) / 1000

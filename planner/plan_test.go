@@ -419,6 +419,7 @@ func TestBadInput(t *testing.T) {
 		{"empty schedule", func(in *Input) { in.Schedule = " " }, "schedule is empty"},
 		{"bad schedule", func(in *Input) { in.Schedule = "every 10 minutes" }, "schedule"},
 		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, "guardrail counts"},
+		{"as-of before the book", func(in *Input) { in.AsOf = day("2022-06-01") }, "as-of 2022-06-01: the price book has no"},
 	}
 	book := mustBook(t)
 	for _, tt := range tests {
