@@ -203,6 +203,8 @@ func TestDecodeErrors(t *testing.T) {
 			[]string{`config lambdabridge:subnetIds: required with lambdabridge:vpcId`}, ""},
 		{"subnets without vpc", MapSource{"lambdabridge:subnetIds": `["subnet-0123456789abcdef0"]`},
 			[]string{`config lambdabridge:subnetIds: only allowed with lambdabridge:vpcId`}, ""},
+		{"existing db without vpc", MapSource{"lambdabridge:existingDbHost": "db.internal.example.com"},
+			[]string{`config lambdabridge:existingDbHost: needs lambdabridge:vpcId and lambdabridge:subnetIds`}, ""},
 		{"db sg without host", MapSource{"lambdabridge:existingDbSecurityGroupId": "sg-0123456789abcdef0"},
 			[]string{`config lambdabridge:existingDbSecurityGroupId: only allowed with lambdabridge:existingDbHost`}, ""},
 		{"db name", MapSource{"lambdabridge:dbName": "1db"},

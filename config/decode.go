@@ -225,6 +225,9 @@ func (c Config) Check() error {
 	if c.VpcID == "" && len(c.SubnetIDs) > 0 {
 		errs = append(errs, fmt.Errorf("config %s: only allowed with %s (the VPC the subnets belong to)", ns("subnetIds"), ns("vpcId")))
 	}
+	if c.ExistingDBHost != "" && c.VpcID == "" {
+		errs = append(errs, fmt.Errorf("config %s: needs %s and %s (the writer must run in the database's VPC)", ns("existingDbHost"), ns("vpcId"), ns("subnetIds")))
+	}
 	if c.ExistingDBSGID != "" && c.ExistingDBHost == "" {
 		errs = append(errs, fmt.Errorf("config %s: only allowed with %s", ns("existingDbSecurityGroupId"), ns("existingDbHost")))
 	}
