@@ -2,6 +2,7 @@ package planner
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -40,6 +41,9 @@ import (
 //	creditsUSD, creditMonths  credit balance and months it lasts (omitted when none)
 //	notes[]           report-wide remarks
 func Render(w io.Writer, r *Report, format string) error {
+	if r == nil {
+		return errors.New("render: nil report")
+	}
 	switch format {
 	case "text":
 		return renderText(w, r)
@@ -92,7 +96,10 @@ func qty(x float64) string {
 
 func headline(r *Report) []string {
 	p := r.Payload
-	ratio := float64(p.RawBytes) / float64(p.CompressedBytes)
+	ratio := 0.0
+	if p.CompressedBytes > 0 {
+		ratio = float64(p.RawBytes) / float64(p.CompressedBytes)
+	}
 	return []string{
 		fmt.Sprintf("lambdabridge plan: %s, as of %s, free tier %s", r.Region, r.AsOf, r.FreeTier),
 		fmt.Sprintf("schedule %s: %s runs in a %d-hour month (cost); peak %s runs in %s (free-tier fit)",
@@ -173,18 +180,19 @@ func renderText(w io.Writer, r *Report) error {
 	tw.Flush()
 	b.WriteString("\n")
 	for _, e := range r.Topologies {
-		for _, x := range e.Reasons[1:] {
+		for _, x := range e.Reasons[min(1, len(e.Reasons)):] {
 			fmt.Fprintf(&b, "%s: %s\n", e.Name, x)
 		}
 	}
 	for _, l := range payloadLines(r) {
 		b.WriteString(l + "\n")
 	}
-	chosen := r.Find(r.Chosen)
-	fmt.Fprintf(&b, "\nchosen: %s, %s/month\n", r.Chosen, Money(chosen.MonthlyUSD))
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	writeLines(tw, "  ", chosen.Lines)
-	tw.Flush()
+	if chosen := r.Find(r.Chosen); chosen != nil {
+		fmt.Fprintf(&b, "\nchosen: %s, %s/month\n", r.Chosen, Money(chosen.MonthlyUSD))
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		writeLines(tw, "  ", chosen.Lines)
+		tw.Flush()
+	}
 	fmt.Fprintf(&b, "common (every topology, shown once): %s/month\n", Money(r.CommonMonthlyUSD))
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	writeLines(tw, "  ", r.Common)
@@ -233,9 +241,10 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	for _, l := range payloadLines(r) {
 		fmt.Fprintf(&b, "- %s\n", l)
 	}
-	chosen := r.Find(r.Chosen)
-	fmt.Fprintf(&b, "\n#### Chosen: %s, %s/month\n\n", r.Chosen, Money(chosen.MonthlyUSD))
-	mdLines(&b, chosen.Lines)
+	if chosen := r.Find(r.Chosen); chosen != nil {
+		fmt.Fprintf(&b, "\n#### Chosen: %s, %s/month\n\n", r.Chosen, Money(chosen.MonthlyUSD))
+		mdLines(&b, chosen.Lines)
+	}
 	fmt.Fprintf(&b, "\n#### Common (every topology): %s/month\n\n", Money(r.CommonMonthlyUSD))
 	mdLines(&b, r.Common)
 	fmt.Fprintf(&b, "\n#### Guardrails: %s/month\n\n", Money(r.GuardrailsMonthlyUSD))

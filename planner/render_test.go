@@ -156,6 +156,20 @@ func TestJSONContract(t *testing.T) {
 	}
 }
 
+// TestRenderPartialReport: a report built by hand (no chosen topology, no payload)
+// renders without panicking in every format.
+func TestRenderPartialReport(t *testing.T) {
+	r := &Report{Region: "us-east-1", Topologies: []Estimate{{Name: S3}}}
+	for _, f := range []string{"text", "json", "markdown"} {
+		if err := Render(&bytes.Buffer{}, r, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if err := Render(&bytes.Buffer{}, nil, "text"); err == nil {
+		t.Error("nil report: no error")
+	}
+}
+
 func TestRenderBadFormat(t *testing.T) {
 	err := Render(&bytes.Buffer{}, mustPlan(t, seed()), "yaml")
 	if err == nil || !strings.Contains(err.Error(), "want text, json or markdown") {
