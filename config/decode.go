@@ -27,7 +27,7 @@ const (
 	// maxBilledMillis is Lambda's 15-minute timeout: no invocation is billed for longer.
 	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
 	maxBilledMillis = 900000
-	// maxRetries and the event-age bounds are what PutFunctionEventInvokeConfig accepts.
+	// maxRetryCount and the event-age bounds are what PutFunctionEventInvokeConfig accepts.
 	// https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
 	maxRetryCount, minEventAge, maxEventAge = 2, 60, 21600
 )
@@ -49,7 +49,7 @@ var (
 // Defaults returns the configuration used for every key that is unset (or set to the
 // empty string). Pulumi.yaml's schema states the same defaults; config_test keeps the two
 // in step. Planner tunables (memory, architecture, durations, free tier) take the planner's
-// own defaults so the two packages cannot disagree.
+// own defaults (as does the record-alarm percentage) so the two packages cannot disagree.
 func Defaults() Config {
 	in := planner.Defaults(planner.Input{})
 	return Config{
@@ -67,7 +67,7 @@ func Defaults() Config {
 		MaxRetries:         2,
 		MaxEventAgeSeconds: 3600,
 		RecordsTable:       "records",
-		RecordAlarmPercent: 80,
+		RecordAlarmPercent: planner.DefaultRecordAlarmPercent,
 		BudgetFactor:       1.5,
 	}
 }

@@ -77,7 +77,7 @@ func loadStackSource(dir, stack string) (*stackSource, error) {
 		if err := checkKnown(projPath, full); err != nil {
 			return nil, err
 		}
-		v, ok, err := projectValue(full, &node)
+		v, ok, err := projectValue(&node)
 		if err != nil {
 			return nil, fmt.Errorf("%s: config %s: %w", projPath, full, err)
 		}
@@ -154,7 +154,7 @@ func checkKnown(path, key string) error {
 // projectValue reads the value a project-file config entry gives its key: the `default`
 // of a type declaration for project keys, the `value` for other namespaces, or a
 // shorthand scalar or list.
-func projectValue(key string, node *yaml.Node) (string, bool, error) {
+func projectValue(node *yaml.Node) (string, bool, error) {
 	if node.Kind != yaml.MappingNode {
 		v, err := nodeText(node)
 		return v, err == nil, err
