@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,8 @@ func bookTable(b *Book) string {
 			if e.Derived != "" {
 				extra = " derived: " + e.Derived
 			}
-			lines = append(lines, fmt.Sprintf("%s\t%s\t%v %s\tfrom %s\t%s\t%s%s", scope, item, e.Value, e.Unit, e.EffectiveFrom, e.Confidence, e.Source, extra))
+			v := strconv.FormatFloat(e.Value, 'f', -1, 64)
+			lines = append(lines, fmt.Sprintf("%s\t%s\t%s %s\tfrom %s\t%s\t%s%s", scope, item, v, e.Unit, e.EffectiveFrom, e.Confidence, e.Source, extra))
 		}
 	}
 	for _, item := range GlobalItems {
