@@ -9,7 +9,6 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/source"
-	"github.com/lambdabridge/lambdabridge/planner"
 )
 
 // Modes of the fetcher (env MODE).
@@ -22,7 +21,12 @@ const (
 
 // Default values of the optional settings.
 const (
+	// DefaultRetries is FETCH_RETRIES when unset.
 	DefaultRetries = 2
+	// DefaultMarginPercent is the share of ASYNC_LIMIT_BYTES kept free when RECORD_MARGIN_BYTES
+	// is unset. It equals planner.RecordMarginPercent (a test holds them together); the handler
+	// does not import the planner so that price-book edits do not change the bootstrap's bytes.
+	DefaultMarginPercent = 5
 )
 
 // Config is the fetcher's configuration, read once at cold start (ConfigFromEnv).
@@ -36,8 +40,8 @@ type Config struct {
 	// book (infra sets it). Required in destination mode.
 	AsyncLimitBytes int64
 	// RecordMarginBytes is RECORD_MARGIN_BYTES, headroom kept under the limit for Lambda's
-	// own serialization of the record. Unset: the planner's margin for AsyncLimitBytes
-	// (AsyncLimitBytes - planner.UsableRecordBytes(AsyncLimitBytes)).
+	// own serialization of the record. Unset: ⌊AsyncLimitBytes × DefaultMarginPercent / 100⌋,
+	// the planner's margin (infra should pass the planner's figure explicitly).
 	RecordMarginBytes int64
 	MaxBodyBytes      int64             // MAX_BODY_BYTES (default source.DefaultMaxBodyBytes)
 	ConnectTimeout    time.Duration     // CONNECT_TIMEOUT (default source.DefaultConnectTimeout)
@@ -123,7 +127,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, errors.New("ASYNC_LIMIT_BYTES is required in MODE=destination (the async payload limit in bytes, from the planner's price book)"))
 	}
 	if !hasMargin && c.AsyncLimitBytes > 0 {
-		c.RecordMarginBytes = c.AsyncLimitBytes - planner.UsableRecordBytes(c.AsyncLimitBytes)
+		c.RecordMarginBytes = c.AsyncLimitBytes * DefaultMarginPercent / 100
 	}
 	if c.AsyncLimitBytes > 0 && c.RecordMarginBytes >= c.AsyncLimitBytes {
 		errs = append(errs, fmt.Errorf("RECORD_MARGIN_BYTES=%d leaves no room under ASYNC_LIMIT_BYTES=%d", c.RecordMarginBytes, c.AsyncLimitBytes))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob/blobtest"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/planner"
 )
 
 const (
@@ -346,6 +347,21 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDefaultMarginMatchesPlanner holds the fetcher's default margin to the planner's, for the
+// limits the price book has used (256 KiB, 1 MiB) and an odd one.
+func TestDefaultMarginMatchesPlanner(t *testing.T) {
+	for _, limit := range []int64{262_144, 1_048_576, 999_999} {
+		env := map[string]string{"SOURCE_URL": "https://x/", "ASYNC_LIMIT_BYTES": fmt.Sprint(limit)}
+		c, err := ConfigFromEnv(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := limit - planner.UsableRecordBytes(limit); c.RecordMarginBytes != want {
+			t.Errorf("limit %d: margin %d, planner's %d", limit, c.RecordMarginBytes, want)
+		}
 	}
 }
 
