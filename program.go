@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/handlers/bootstrap"
+	"github.com/lambdabridge/lambdabridge/infra"
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+// program is the Pulumi program with the real in-program handler build.
+func program(ctx *pulumi.Context) error {
+	return deploy(ctx, deployOptions{Build: buildHandler})
+}
+
+// deployOptions are the seams tests replace: the handler build and where it writes.
+type deployOptions struct {
+	Build infra.Builder
+	// BuildDir holds one directory per function; empty means .lambdabridge/build/<stack>.
+	BuildDir string
+}
+
+// buildHandler builds a handler from the project directory (Pulumi runs the program there).
+func buildHandler(ctx context.Context, pkg, goarch, outDir string) (string, error) {
+	root, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("module root: %w", err)
+	}
+	return bootstrap.Build(ctx, bootstrap.Options{Package: pkg, Arch: goarch, OutDir: outDir, ModuleRoot: root})
+}
+
+// deploy is config -> plan -> report -> provision, with an injectable handler build.
+func deploy(ctx *pulumi.Context, o deployOptions) error {
+	cfg, err := config.Decode(config.SourceFunc(ctx.GetConfig))
+	if err != nil {
+		return fmt.Errorf("stack config: %w", err)
+	}
+	in, err := cfg.PlannerInput()
+	if err != nil {
+		return fmt.Errorf("stack config: %w", err)
+	}
+	in = planner.Defaults(in) // memory and architecture as planned are what gets deployed
+	book, err := planner.LoadBook(cfg.PricesFile)
+	if err != nil {
+		return fmt.Errorf("price book: %w", err)
+	}
+	report, err := planner.Plan(in, book)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	var text, js bytes.Buffer
+	if err := planner.Render(&text, report, "text"); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	if err := planner.Render(&js, report, "json"); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	_ = ctx.Log.Info(text.String(), nil)
+
+	topo, monthly, err := pickTopology(cfg.Topology, report)
+	if err != nil {
+		return err // nothing is provisioned: preview fails with the planner's reasons
+	}
+	asOf, err := time.Parse("2006-01-02", report.AsOf)
+	if err != nil {
+		return fmt.Errorf("report asOf %q: %w", report.AsOf, err)
+	}
+	limit, err := book.AsyncPayloadLimit(asOf)
+	if err != nil {
+		return fmt.Errorf("async payload limit on %s: %w", report.AsOf, err)
+	}
+	caller, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("aws account: %w", err)
+	}
+
+	ctx.Export("topology", pulumi.String(string(topo)))
+	ctx.Export("monthlyEstimateUSD", pulumi.Float64(monthly))
+	ctx.Export("reportJSON", pulumi.String(js.String()))
+
+	prefix := ctx.Project() + "-" + ctx.Stack()
+	if o.BuildDir == "" {
+		o.BuildDir = filepath.Join(".lambdabridge", "build", ctx.Stack())
+	}
+	net, err := infra.NewNetwork(ctx, "network", &infra.NetworkArgs{
+		Topology: topo, VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT,
+		S3Endpoint: topo == planner.S3 || (topo == planner.Destination && cfg.Spill), Region: cfg.Region,
+	})
+	if err != nil {
+		return err
+	}
+	db, err := infra.NewDatabase(ctx, "database", &infra.DatabaseArgs{
+		VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs, FunctionSecurityGroupID: net.FunctionSecurityGroupID,
+		Name: cfg.DBName, User: cfg.DBUser, Password: cfg.DBPassword,
+		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
+	})
+	if err != nil {
+		return err
+	}
+	fns, err := infra.NewFunctions(ctx, "functions", &infra.FunctionsArgs{
+		Topology: topo, NamePrefix: prefix, Build: o.Build, BuildDir: o.BuildDir,
+		Architecture: in.Architecture, MemoryMB: in.MemoryMB, LogRetentionDays: cfg.LogRetentionDays,
+		MaxRetries: cfg.MaxRetries, MaxEventAgeSeconds: cfg.MaxEventAgeSeconds,
+		Region: cfg.Region, AccountID: caller.AccountId,
+		SubnetIDs: net.PrivateSubnetIDs, SecurityGroupID: net.FunctionSecurityGroupID, IPv6: net.IPv6,
+		DB: db, DBName: cfg.DBName, DBUser: cfg.DBUser, SourceURL: cfg.SourceURL,
+		AsyncLimitBytes: limit, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := infra.NewSchedule(ctx, "schedule", &infra.ScheduleArgs{
+		Expression: cfg.Schedule, TargetArn: fns.Scheduled.Arn,
+	}); err != nil {
+		return err
+	}
+	ga := &infra.GuardrailsArgs{
+		NamePrefix: prefix, Functions: fns.AsyncNames, DLQName: fns.DLQ.Name,
+		AlarmEmail: cfg.AlarmEmail, RecordAlarmPercent: cfg.RecordAlarmPercent,
+		BudgetUSD: monthly * cfg.BudgetFactor,
+	}
+	if topo == planner.Destination {
+		ga.DestinationFunction, ga.RecordFunction = fns.FetcherName, fns.FetcherName
+	}
+	if _, err := infra.NewGuardrails(ctx, "guardrails", ga); err != nil {
+		return err
+	}
+
+	for key, fn := range map[string]string{"fetcherName": fns.FetcherName, "writerName": fns.WriterName, "relayName": fns.RelayName} {
+		if fn != "" {
+			ctx.Export(key, pulumi.String(fn))
+		}
+	}
+	ctx.Export("dlqUrl", fns.DLQ.Url)
+	ctx.Export("dbEndpoint", pulumi.Sprintf("%s:%d", db.Host, db.Port))
+	return nil
+}
+
+// pickTopology resolves `topology` (auto or a name) against the report and returns the
+// topology with its monthly estimate (topology + common + guardrails). A named topology
+// the planner found invalid is an error carrying the planner's reasons.
+func pickTopology(want string, r *planner.Report) (planner.Topology, float64, error) {
+	t := planner.Topology(want)
+	if want == "" || want == "auto" {
+		if r.Chosen == "" {
+			var why []string
+			for _, e := range r.Topologies {
+				why = append(why, fmt.Sprintf("%s: %s", e.Name, strings.Join(e.Reasons, "; ")))
+			}
+			return "", 0, fmt.Errorf("topology auto: the planner found no valid topology (%s)", strings.Join(why, " | "))
+		}
+		t = r.Chosen
+	}
+	e := r.Find(t)
+	if e == nil {
+		names := make([]string, len(planner.AllTopologies))
+		for i, n := range planner.AllTopologies {
+			names[i] = string(n)
+		}
+		return "", 0, fmt.Errorf("topology %q: want auto or one of %s", want, strings.Join(names, ", "))
+	}
+	if !e.Valid {
+		return "", 0, fmt.Errorf("topology %s is not valid for this workload, nothing was provisioned: %s", t, strings.Join(e.Reasons, "; "))
+	}
+	if t == r.Chosen {
+		return t, r.TotalMonthlyUSD, nil
+	}
+	return t, e.MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD, nil
+}

@@ -1,0 +1,1039 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/infra"
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+// Fixed values the mocks hand out, so tests can name exact ARNs.
+const (
+	account    = "123456789012"
+	region     = "us-east-1"
+	dbiID      = "db-ABCDEFGHIJKLMNOP"
+	s3PL       = "pl-63a5400a"
+	natENI     = "eni-0123nat"
+	natAMI     = "ami-0al2023arm64"
+	vpcV6Block = "2600:1f18:abcd:ef00::/56"
+	prefix     = "lambdabridge-dev" // <project>-<stack>
+)
+
+// recorded is one resource registration the mock saw.
+type recorded struct {
+	typ, name, parent string
+	raw               resource.PropertyMap
+	in                map[string]interface{}
+}
+
+// mocks records every resource and invoke and answers with plausible outputs.
+type mocks struct {
+	mu    sync.Mutex
+	res   []recorded
+	calls map[string][]map[string]interface{}
+}
+
+func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	parent := ""
+	if a.RegisterRPC != nil {
+		parent = a.RegisterRPC.GetParent()
+	}
+	m.mu.Lock()
+	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable()})
+	m.mu.Unlock()
+
+	outs := a.Inputs.Copy()
+	set := func(k string, v interface{}) { outs[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	str := func(k string) string {
+		if v, ok := a.Inputs[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	id := a.Name + "-id"
+	switch a.TypeToken {
+	case "aws:lambda/function:Function":
+		set("arn", fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, str("name")))
+	case "aws:sqs/queue:Queue":
+		set("arn", fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, account, str("name")))
+		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, account, str("name")))
+	case "aws:s3/bucketV2:BucketV2":
+		id = a.Name + "-7f3a9c"
+		set("bucket", id)
+		set("arn", "arn:aws:s3:::"+id)
+	case "aws:cloudwatch/logGroup:LogGroup":
+		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, account, str("name")))
+	case "aws:iam/role:Role":
+		set("name", a.Name+"-9d1e")
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s-9d1e", account, a.Name))
+	case "aws:rds/instance:Instance":
+		set("address", a.Name+".c1x2y3.us-east-1.rds.amazonaws.com")
+		set("port", 5432)
+		set("resourceId", dbiID)
+	case "aws:rds/subnetGroup:SubnetGroup":
+		set("name", a.Name+"-5b7c")
+	case "aws:ec2/vpc:Vpc":
+		if v, ok := a.Inputs["assignGeneratedIpv6CidrBlock"]; ok && v.IsBool() && v.BoolValue() {
+			set("ipv6CidrBlock", vpcV6Block)
+		}
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		set("prefixListId", s3PL)
+	case "aws:ec2/instance:Instance":
+		set("primaryNetworkInterfaceId", natENI)
+	case "aws:sns/topic:Topic":
+		set("arn", fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, account, str("name")))
+	case "aws:scheduler/schedule:Schedule":
+		set("arn", fmt.Sprintf("arn:aws:scheduler:%s:%s:schedule/default/%s", region, account, a.Name))
+	}
+	return id, outs, nil
+}
+
+func (m *mocks) Call(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	if m.calls == nil {
+		m.calls = map[string][]map[string]interface{}{}
+	}
+	m.calls[a.Token] = append(m.calls[a.Token], a.Args.Mappable())
+	m.mu.Unlock()
+	switch a.Token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		return resource.NewPropertyMapFromMap(map[string]interface{}{
+			"names":   []interface{}{"us-east-1a", "us-east-1b", "us-east-1c"},
+			"zoneIds": []interface{}{"use1-az1", "use1-az2", "use1-az4"},
+		}), nil
+	case "aws:ec2/getAmi:getAmi":
+		return resource.NewPropertyMapFromMap(map[string]interface{}{"id": natAMI, "architecture": "arm64"}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]interface{}{
+			"accountId": account, "arn": "arn:aws:iam::" + account + ":user/ci", "userId": "AIDEXAMPLE",
+		}), nil
+	case "aws:ec2/getRouteTable:getRouteTable":
+		sub, _ := a.Args.Mappable()["subnetId"].(string)
+		return resource.NewPropertyMapFromMap(map[string]interface{}{"routeTableId": "rtb-of-" + sub, "id": "rtb-of-" + sub}), nil
+	}
+	return resource.PropertyMap{}, nil
+}
+
+// byType lists the recorded resources of one type token.
+func (m *mocks) byType(typ string) []recorded {
+	var out []recorded
+	for _, r := range m.res {
+		if r.typ == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// named returns the one resource of typ with logical name name.
+func (m *mocks) named(t *testing.T, typ, name string) recorded {
+	t.Helper()
+	for _, r := range m.byType(typ) {
+		if r.name == name {
+			return r
+		}
+	}
+	t.Fatalf("no %s named %s; have %v", typ, name, m.names(typ))
+	return recorded{}
+}
+
+func (m *mocks) names(typ string) []string {
+	var out []string
+	for _, r := range m.byType(typ) {
+		out = append(out, r.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fakeBuild stands in for handlers/bootstrap.Build: a small file per package and arch.
+func fakeBuild(_ context.Context, pkg, goarch, outDir string) (string, error) {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", err
+	}
+	p := filepath.Join(outDir, "bootstrap")
+	return p, os.WriteFile(p, []byte("fake bootstrap "+pkg+" "+goarch+"\n"), 0o755)
+}
+
+// baseConfig is a workload every topology accepts when forced: 279 KB raw, 19 KB
+// compressed every 10 minutes, and a source with an AAAA record.
+func baseConfig() map[string]string {
+	return map[string]string{
+		"aws:region":                  region,
+		"lambdabridge:schedule":       "rate(10 minutes)",
+		"lambdabridge:payloadSize":    "279KB",
+		"lambdabridge:compressedSize": "19KB",
+		"lambdabridge:sourceUrl":      "https://api.example.com/v1/data.json",
+		"lambdabridge:sourceHasIpv6":  "true",
+		"lambdabridge:asOf":           "2026-11-25",
+		"lambdabridge:alarmEmail":     "ops@example.com",
+	}
+}
+
+// runProgram runs deploy under mocks with cfg passed the way the engine does (PULUMI_CONFIG).
+func runProgram(t *testing.T, cfg map[string]string) (*mocks, error) {
+	t.Helper()
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pulumi.EnvConfig, string(b))
+	m := &mocks{}
+	dir := t.TempDir()
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		return deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir})
+	}, pulumi.WithMocks("lambdabridge", "dev", m))
+	return m, err
+}
+
+func with(over map[string]string) map[string]string {
+	c := baseConfig()
+	for k, v := range over {
+		if v == "" {
+			delete(c, k)
+			continue
+		}
+		c[k] = v
+	}
+	return c
+}
+
+// policy parses a RolePolicy's document.
+func policy(t *testing.T, r recorded) infra.PolicyDocument {
+	t.Helper()
+	var doc infra.PolicyDocument
+	s, _ := r.in["policy"].(string)
+	if err := json.Unmarshal([]byte(s), &doc); err != nil {
+		t.Fatalf("%s: policy %q: %v", r.name, s, err)
+	}
+	return doc
+}
+
+// grants maps each statement's actions (joined) to its resources.
+func grants(doc infra.PolicyDocument) map[string][]string {
+	out := map[string][]string{}
+	for _, s := range doc.Statement {
+		out[strings.Join(s.Action, ",")] = s.Resource
+	}
+	return out
+}
+
+var eniActions = "ec2:CreateNetworkInterface,ec2:DescribeNetworkInterfaces,ec2:DescribeSubnets,ec2:DeleteNetworkInterface,ec2:AssignPrivateIpAddresses,ec2:UnassignPrivateIpAddresses"
+
+func fnArn(role string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s-%s", region, account, prefix, role)
+}
+
+func logsArn(role string) string {
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/aws/lambda/%s-%s:*", region, account, prefix, role)
+}
+
+var (
+	dlqArn    = fmt.Sprintf("arn:aws:sqs:%s:%s:%s-dlq", region, account, prefix)
+	dbUserArn = fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/writer", region, account, dbiID)
+	objects   = "arn:aws:s3:::functions-bucket-7f3a9c/fetches/*"
+)
+
+func TestProgramTopologies(t *testing.T) {
+	const (
+		natGW    = "aws:ec2/natGateway:NatGateway"
+		eip      = "aws:ec2/eip:Eip"
+		instance = "aws:ec2/instance:Instance"
+		igw      = "aws:ec2/internetGateway:InternetGateway"
+		eigw     = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+		endpoint = "aws:ec2/vpcEndpoint:VpcEndpoint"
+		bucket   = "aws:s3/bucketV2:BucketV2"
+		notify   = "aws:s3/bucketNotification:BucketNotification"
+	)
+	all := []string{natGW, eip, instance, igw, eigw, endpoint, bucket, notify}
+	cases := []struct {
+		name      string
+		over      map[string]string
+		topo      planner.Topology
+		present   []string
+		functions []string // role suffixes
+		vpcFn     string
+		// fetcher / writer / relay policy: actions -> resources, besides logs and DLQ.
+		policies map[string]map[string][]string
+		// egress rules of the function group: "port target".
+		egress []string
+	}{
+		{
+			name: "destination", over: map[string]string{"lambdabridge:topology": "destination"}, topo: planner.Destination,
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			policies: map[string]map[string][]string{
+				"fetcher": {"lambda:InvokeFunction": {fnArn("writer")}},
+				"writer":  {"rds-db:connect": {dbUserArn}, eniActions: {"*"}},
+			},
+			egress: []string{"5432 sg:database-sg-id"},
+		},
+		{
+			name: "destination with spill", over: map[string]string{"lambdabridge:topology": "destination", "lambdabridge:spill": "true"}, topo: planner.Destination,
+			present:   []string{bucket, endpoint},
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			policies: map[string]map[string][]string{
+				"fetcher": {"lambda:InvokeFunction": {fnArn("writer")}, "s3:PutObject": {objects}},
+				"writer":  {"rds-db:connect": {dbUserArn}, "s3:GetObject": {objects}, eniActions: {"*"}},
+			},
+			egress: []string{"443 pl:" + s3PL, "5432 sg:database-sg-id"},
+		},
+		{
+			name: "s3", over: map[string]string{"lambdabridge:topology": "s3"}, topo: planner.S3,
+			present:   []string{bucket, endpoint, notify},
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			policies: map[string]map[string][]string{
+				"fetcher": {"s3:PutObject": {objects}},
+				"writer":  {"rds-db:connect": {dbUserArn}, "s3:GetObject": {objects}, eniActions: {"*"}},
+			},
+			egress: []string{"443 pl:" + s3PL, "5432 sg:database-sg-id"},
+		},
+		{
+			name: "nat-gateway", over: map[string]string{"lambdabridge:topology": "nat-gateway"}, topo: planner.NATGateway,
+			present:   []string{natGW, eip, igw},
+			functions: []string{"relay"}, vpcFn: "relay",
+			policies: map[string]map[string][]string{
+				"relay": {"rds-db:connect": {dbUserArn}, eniActions: {"*"}},
+			},
+			egress: []string{"443 v4:0.0.0.0/0", "5432 sg:database-sg-id"},
+		},
+		{
+			name: "nat-instance", over: map[string]string{"lambdabridge:topology": "nat-instance"}, topo: planner.NATInstance,
+			present:   []string{instance, igw},
+			functions: []string{"relay"}, vpcFn: "relay",
+			policies: map[string]map[string][]string{
+				"relay": {"rds-db:connect": {dbUserArn}, eniActions: {"*"}},
+			},
+			egress: []string{"443 v4:0.0.0.0/0", "5432 sg:database-sg-id"},
+		},
+		{
+			name: "ipv6", over: map[string]string{"lambdabridge:topology": "ipv6"}, topo: planner.IPv6,
+			present:   []string{eigw},
+			functions: []string{"relay"}, vpcFn: "relay",
+			policies: map[string]map[string][]string{
+				"relay": {"rds-db:connect": {dbUserArn}, eniActions: {"*"}},
+			},
+			egress: []string{"443 v6:::/0", "5432 sg:database-sg-id"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := runProgram(t, with(tc.over))
+			if err != nil {
+				t.Fatalf("program: %v", err)
+			}
+			// Which resources exist and which must not.
+			for _, typ := range all {
+				want := contains(tc.present, typ)
+				if got := len(m.byType(typ)) > 0; got != want {
+					t.Errorf("%s present = %v, want %v (%v)", typ, got, want, m.names(typ))
+				}
+			}
+			// Functions: names, runtime, and VPC attachment only for the VPC function.
+			fns := m.byType("aws:lambda/function:Function")
+			if len(fns) != len(tc.functions) {
+				t.Errorf("functions %v, want %v", m.names("aws:lambda/function:Function"), tc.functions)
+			}
+			for _, role := range tc.functions {
+				fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
+				if got := fn.in["name"]; got != prefix+"-"+role {
+					t.Errorf("%s physical name %v", role, got)
+				}
+				if fn.in["runtime"] != "provided.al2023" || fn.in["handler"] != "bootstrap" {
+					t.Errorf("%s runtime %v handler %v", role, fn.in["runtime"], fn.in["handler"])
+				}
+				if a, _ := fn.in["architectures"].([]interface{}); len(a) != 1 || a[0] != "arm64" {
+					t.Errorf("%s architectures %v, want [arm64]", role, fn.in["architectures"])
+				}
+				vc, hasVpc := fn.in["vpcConfig"].(map[string]interface{})
+				if hasVpc != (role == tc.vpcFn) {
+					t.Errorf("%s vpcConfig = %v, want VPC only on %s", role, fn.in["vpcConfig"], tc.vpcFn)
+				}
+				if hasVpc {
+					subs, _ := vc["subnetIds"].([]interface{})
+					if len(subs) != 2 || subs[0] != "network-private-1-id" || subs[1] != "network-private-2-id" {
+						t.Errorf("%s subnets %v, want the two private subnets", role, subs)
+					}
+					sgs, _ := vc["securityGroupIds"].([]interface{})
+					if len(sgs) != 1 || sgs[0] != "network-functions-id" {
+						t.Errorf("%s security groups %v", role, sgs)
+					}
+					if v6, _ := vc["ipv6AllowedForDualStack"].(bool); v6 != (tc.topo == planner.IPv6) {
+						t.Errorf("%s ipv6AllowedForDualStack %v", role, vc["ipv6AllowedForDualStack"])
+					}
+				}
+			}
+			// Async configs: failures to the DLQ; the destination fetcher's successes to the writer.
+			for _, role := range tc.functions {
+				ac := m.named(t, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "functions-"+role+"-async")
+				dc, _ := ac.in["destinationConfig"].(map[string]interface{})
+				onF, _ := dc["onFailure"].(map[string]interface{})
+				if onF["destination"] != dlqArn {
+					t.Errorf("%s onFailure %v, want %s", role, onF, dlqArn)
+				}
+				onS, hasS := dc["onSuccess"].(map[string]interface{})
+				wantS := role == "fetcher" && tc.topo == planner.Destination
+				if hasS != wantS || (wantS && onS["destination"] != fnArn("writer")) {
+					t.Errorf("%s onSuccess %v, want writer destination %v", role, dc["onSuccess"], wantS)
+				}
+				if ac.in["maximumRetryAttempts"] != 2.0 || ac.in["maximumEventAgeInSeconds"] != 3600.0 {
+					t.Errorf("%s retries %v age %v, want the defaults 2 and 3600", role, ac.in["maximumRetryAttempts"], ac.in["maximumEventAgeInSeconds"])
+				}
+			}
+			// Least privilege: every policy names only its own resources.
+			for _, r := range m.byType("aws:iam/rolePolicy:RolePolicy") {
+				for _, s := range policy(t, r).Statement {
+					for _, a := range s.Action {
+						if strings.Contains(a, "*") {
+							t.Errorf("%s %s: wildcard action %s", r.name, s.Sid, a)
+						}
+					}
+					for _, res := range s.Resource {
+						if res == "*" && strings.Join(s.Action, ",") != eniActions {
+							t.Errorf("%s %s: resource * outside the ENI statement", r.name, s.Sid)
+						}
+					}
+					if s.Effect != "Allow" {
+						t.Errorf("%s %s: effect %s", r.name, s.Sid, s.Effect)
+					}
+				}
+			}
+			for role, extra := range tc.policies {
+				want := map[string][]string{
+					"logs:CreateLogStream,logs:PutLogEvents": {logsArn(role)},
+					"sqs:SendMessage":                        {dlqArn},
+				}
+				for k, v := range extra {
+					want[k] = v
+				}
+				got := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "functions-"+role+"-policy")))
+				if !equalGrants(got, want) {
+					t.Errorf("%s policy\n got %v\nwant %v", role, got, want)
+				}
+			}
+			sched := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "schedule-policy")))
+			if !equalGrants(sched, map[string][]string{"lambda:InvokeFunction": {fnArn(tc.functions[0])}}) {
+				t.Errorf("schedule policy %v, want invoke on %s only", sched, tc.functions[0])
+			}
+			s := m.named(t, "aws:scheduler/schedule:Schedule", "schedule")
+			if tw, _ := s.in["flexibleTimeWindow"].(map[string]interface{}); tw["mode"] != "OFF" || s.in["scheduleExpression"] != "rate(10 minutes)" {
+				t.Errorf("schedule %v %v", s.in["flexibleTimeWindow"], s.in["scheduleExpression"])
+			}
+			if tg, _ := s.in["target"].(map[string]interface{}); tg["arn"] != fnArn(tc.functions[0]) {
+				t.Errorf("schedule target %v, want %s", tg["arn"], fnArn(tc.functions[0]))
+			}
+			// Security groups: the function group's egress is exactly what the topology
+			// needs, and the database accepts 5432 from that group only.
+			var egress []string
+			for _, r := range m.byType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
+				if r.in["securityGroupId"] != "network-functions-id" {
+					continue
+				}
+				egress = append(egress, ruleString(r))
+			}
+			sort.Strings(egress)
+			if strings.Join(egress, "|") != strings.Join(tc.egress, "|") {
+				t.Errorf("function egress %v, want %v", egress, tc.egress)
+			}
+			var ingress []string
+			for _, r := range m.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+				if r.in["securityGroupId"] == "network-functions-id" {
+					t.Errorf("function group has ingress %s", ruleString(r))
+				}
+				if r.in["securityGroupId"] == "database-sg-id" {
+					ingress = append(ingress, ruleString(r))
+				}
+			}
+			if len(ingress) != 1 || ingress[0] != "5432 sg:network-functions-id" {
+				t.Errorf("database ingress %v, want 5432 from the function group only", ingress)
+			}
+			// The database: private, encrypted, IAM auth, in the private subnets.
+			db := m.named(t, "aws:rds/instance:Instance", "database-postgres")
+			for k, want := range map[string]interface{}{
+				"publiclyAccessible": false, "storageEncrypted": true, "iamDatabaseAuthenticationEnabled": true,
+				"instanceClass": "db.t4g.micro", "engine": "postgres", "manageMasterUserPassword": true,
+				"dbSubnetGroupName": "database-subnets-5b7c",
+			} {
+				if db.in[k] != want {
+					t.Errorf("database %s = %v, want %v", k, db.in[k], want)
+				}
+			}
+			if _, ok := db.in["password"]; ok {
+				t.Errorf("database has a password input without dbPassword")
+			}
+			if sg, _ := db.in["vpcSecurityGroupIds"].([]interface{}); len(sg) != 1 || sg[0] != "database-sg-id" {
+				t.Errorf("database groups %v", db.in["vpcSecurityGroupIds"])
+			}
+			// Every AWS resource is a child of a lambdabridge component.
+			for _, r := range m.res {
+				if strings.HasPrefix(r.typ, "aws:") && !strings.Contains(r.parent, "lambdabridge:") {
+					t.Errorf("%s %s has parent %q, want a lambdabridge component", r.typ, r.name, r.parent)
+				}
+				if strings.HasPrefix(r.typ, "lambdabridge:") || strings.HasPrefix(r.typ, "aws:") {
+					if !kebab.MatchString(r.name) {
+						t.Errorf("%s name %q is not kebab-case", r.typ, r.name)
+					}
+				}
+			}
+		})
+	}
+}
+
+var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func ruleString(r recorded) string {
+	port := fmt.Sprint(r.in["fromPort"])
+	if r.in["toPort"] != r.in["fromPort"] || r.in["ipProtocol"] != "tcp" {
+		port = fmt.Sprintf("%v-%v/%v", r.in["fromPort"], r.in["toPort"], r.in["ipProtocol"])
+	}
+	for _, k := range []struct{ key, tag string }{{"referencedSecurityGroupId", "sg"}, {"prefixListId", "pl"}, {"cidrIpv4", "v4"}, {"cidrIpv6", "v6"}} {
+		if v, ok := r.in[k.key].(string); ok && v != "" {
+			return port + " " + k.tag + ":" + v
+		}
+	}
+	return port + " ?"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func equalGrants(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || strings.Join(v, " ") != strings.Join(w, " ") {
+			return false
+		}
+	}
+	return true
+}
+
+// planFor runs the planner on cfg the way the program does, for expectations that
+// depend on the price book (reasons, estimates) rather than on the program.
+func planFor(t *testing.T, cfg map[string]string) (*planner.Report, *planner.Book) {
+	t.Helper()
+	c, err := config.Decode(config.MapSource(cfg))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	in, err := c.PlannerInput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, err := planner.LoadBook("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := planner.Plan(in, book)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return r, book
+}
+
+func TestProgramRefusesInvalidTopology(t *testing.T) {
+	cases := []struct {
+		name string
+		over map[string]string
+		topo planner.Topology
+	}{
+		{"ipv6 without an AAAA record", map[string]string{"lambdabridge:topology": "ipv6", "lambdabridge:sourceHasIpv6": "false"}, planner.IPv6},
+		{"ipv6 with AAAA unknown", map[string]string{"lambdabridge:topology": "ipv6", "lambdabridge:sourceHasIpv6": "unknown"}, planner.IPv6},
+		// 8 MB compressed is 4 x ceil(8e6/3) = 10,666,668 bytes of base64 alone: far over
+		// any async payload limit, and spill is off.
+		{"destination with a huge payload", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:payloadSize": "40MB", "lambdabridge:compressedSize": "8MB"}, planner.Destination},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := with(tc.over)
+			r, _ := planFor(t, cfg)
+			e := r.Find(tc.topo)
+			if e == nil || e.Valid || len(e.Reasons) == 0 {
+				t.Fatalf("the planner should reject %s here with reasons: %+v", tc.topo, e)
+			}
+			m, err := runProgram(t, cfg)
+			if err == nil {
+				t.Fatalf("program accepted invalid topology %s", tc.topo)
+			}
+			if !strings.Contains(err.Error(), string(tc.topo)) {
+				t.Errorf("error %q does not name %s", err, tc.topo)
+			}
+			for _, why := range e.Reasons {
+				if !strings.Contains(err.Error(), why) {
+					t.Errorf("error %q lacks the planner's reason %q", err, why)
+				}
+			}
+			for _, res := range m.res {
+				if res.typ != "pulumi:pulumi:Stack" {
+					t.Errorf("provisioned %s %s although the topology was refused", res.typ, res.name)
+				}
+			}
+		})
+	}
+}
+
+func TestProgramAutoProvisionsThePlannersChoice(t *testing.T) {
+	cfg := with(map[string]string{"lambdabridge:topology": "auto"})
+	r, _ := planFor(t, cfg)
+	m, err := runProgram(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := r.Chosen == planner.NATGateway || r.Chosen == planner.NATInstance || r.Chosen == planner.IPv6
+	want := []string{"functions-fetcher", "functions-writer"}
+	if relay {
+		want = []string{"functions-relay"}
+	}
+	if got := m.names("aws:lambda/function:Function"); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("chosen %s: functions %v, want %v", r.Chosen, got, want)
+	}
+}
+
+// alarmString is "namespace/metric dims statistic comparison threshold".
+func alarmString(r recorded) string {
+	dims, _ := r.in["dimensions"].(map[string]interface{})
+	var ds []string
+	for k, v := range dims {
+		ds = append(ds, fmt.Sprintf("%s=%v", k, v))
+	}
+	sort.Strings(ds)
+	return fmt.Sprintf("%v/%v %s %v %v %v", r.in["namespace"], r.in["metricName"], strings.Join(ds, ","), r.in["statistic"], r.in["comparisonOperator"], r.in["threshold"])
+}
+
+func TestProgramAlarms(t *testing.T) {
+	fn := func(role string) string { return "FunctionName=" + prefix + "-" + role }
+	errs := func(role string) string { return "AWS/Lambda/Errors " + fn(role) + " Sum GreaterThanThreshold 0" }
+	dropped := func(role string) string {
+		return "AWS/Lambda/AsyncEventsDropped " + fn(role) + " Sum GreaterThanThreshold 0"
+	}
+	dlq := "AWS/SQS/ApproximateNumberOfMessagesVisible QueueName=" + prefix + "-dlq Maximum GreaterThanThreshold 0"
+	delivery := "AWS/Lambda/DestinationDeliveryFailures " + fn("fetcher") + " Sum GreaterThanThreshold 0"
+	record := func(pct int) string {
+		return fmt.Sprintf("lambdabridge/RecordPercentOfLimit %s Maximum GreaterThanOrEqualToThreshold %d", fn("fetcher"), pct)
+	}
+	cases := []struct {
+		name string
+		over map[string]string
+		topo planner.Topology
+		want []string
+	}{
+		{"destination", map[string]string{"lambdabridge:topology": "destination"}, planner.Destination,
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery, record(80), dlq}},
+		{"destination at 70%", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:recordAlarmPercent": "70"}, planner.Destination,
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery, record(70), dlq}},
+		{"s3", map[string]string{"lambdabridge:topology": "s3"}, planner.S3,
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), dlq}},
+		{"nat-gateway", map[string]string{"lambdabridge:topology": "nat-gateway"}, planner.NATGateway,
+			[]string{errs("relay"), dropped("relay"), dlq}},
+		{"nat-instance", map[string]string{"lambdabridge:topology": "nat-instance"}, planner.NATInstance,
+			[]string{errs("relay"), dropped("relay"), dlq}},
+		{"ipv6", map[string]string{"lambdabridge:topology": "ipv6"}, planner.IPv6,
+			[]string{errs("relay"), dropped("relay"), dlq}},
+	}
+	topicArn := fmt.Sprintf("arn:aws:sns:%s:%s:%s-alarms", region, account, prefix)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := runProgram(t, with(tc.over))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range m.byType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+				got = append(got, alarmString(r))
+				if acts, _ := r.in["alarmActions"].([]interface{}); len(acts) != 1 || acts[0] != topicArn {
+					t.Errorf("%s actions %v, want the topic", r.name, r.in["alarmActions"])
+				}
+			}
+			sort.Strings(got)
+			want := append([]string(nil), tc.want...)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("alarms\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+			}
+			// The planner prices exactly the alarms the program creates.
+			if n := planner.GuardrailAlarms(tc.topo); len(got) != n {
+				t.Errorf("%d alarms, the planner prices %d", len(got), n)
+			}
+			sub := m.named(t, "aws:sns/topicSubscription:TopicSubscription", "guardrails-email")
+			if sub.in["protocol"] != "email" || sub.in["endpoint"] != "ops@example.com" || sub.in["topic"] != topicArn {
+				t.Errorf("subscription %v", sub.in)
+			}
+		})
+	}
+}
+
+func TestProgramBudget(t *testing.T) {
+	cases := []struct {
+		name   string
+		over   map[string]string
+		factor float64
+		email  bool
+	}{
+		{"default factor 1.5 with email", map[string]string{"lambdabridge:topology": "nat-gateway"}, 1.5, true},
+		{"factor 2 with email", map[string]string{"lambdabridge:topology": "nat-instance", "lambdabridge:budgetFactor": "2"}, 2, true},
+		{"no email: no notifications", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:alarmEmail": ""}, 1.5, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := with(tc.over)
+			r, _ := planFor(t, cfg)
+			_, total, err := pickTopology(cfg["lambdabridge:topology"], r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := runProgram(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := m.named(t, "aws:budgets/budget:Budget", "guardrails-budget")
+			// budget = estimate x factor, rounded up to the cent, at least $1.
+			want := total * tc.factor
+			if want < 1 {
+				want = 1
+			}
+			got := 0.0
+			if _, err := fmt.Sscanf(fmt.Sprint(b.in["limitAmount"]), "%f", &got); err != nil {
+				t.Fatalf("limitAmount %v: %v", b.in["limitAmount"], err)
+			}
+			if got < want-1e-9 || got > want+0.01 {
+				t.Errorf("budget %v USD, want %.4f x %v = %.4f (to the cent above)", got, total, tc.factor, want)
+			}
+			if b.in["budgetType"] != "COST" || b.in["timeUnit"] != "MONTHLY" || b.in["limitUnit"] != "USD" {
+				t.Errorf("budget kind %v %v %v", b.in["budgetType"], b.in["timeUnit"], b.in["limitUnit"])
+			}
+			notes, _ := b.in["notifications"].([]interface{})
+			if !tc.email {
+				if len(notes) != 0 || len(m.byType("aws:sns/topicSubscription:TopicSubscription")) != 0 {
+					t.Errorf("without alarmEmail: notifications %v, subscriptions %v", notes, m.names("aws:sns/topicSubscription:TopicSubscription"))
+				}
+				return
+			}
+			var th []string
+			for _, n := range notes {
+				nm, _ := n.(map[string]interface{})
+				th = append(th, fmt.Sprintf("%v %v %v %v", nm["threshold"], nm["thresholdType"], nm["notificationType"], nm["subscriberEmailAddresses"]))
+			}
+			wantTh := []string{"80 PERCENTAGE ACTUAL [ops@example.com]", "100 PERCENTAGE ACTUAL [ops@example.com]"}
+			if strings.Join(th, "|") != strings.Join(wantTh, "|") {
+				t.Errorf("notifications %v, want %v", th, wantTh)
+			}
+		})
+	}
+}
+
+func TestProgramNetworkDetails(t *testing.T) {
+	t.Run("nat-instance", func(t *testing.T) {
+		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "nat-instance"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst := m.named(t, "aws:ec2/instance:Instance", "network-nat")
+		ud, _ := inst.in["userData"].(string)
+		if inst.in["instanceType"] != "t4g.nano" || inst.in["sourceDestCheck"] != false || inst.in["ami"] != natAMI ||
+			inst.in["subnetId"] != "network-public-id" || inst.in["associatePublicIpAddress"] != true {
+			t.Errorf("nat instance %v", inst.in)
+		}
+		if !strings.Contains(ud, "net.ipv4.ip_forward=1") || !strings.Contains(ud, "masquerade") {
+			t.Errorf("nat user data lacks forwarding or masquerade:\n%s", ud)
+		}
+		amis := m.calls["aws:ec2/getAmi:getAmi"]
+		if len(amis) != 1 || !strings.Contains(fmt.Sprint(amis[0]["filters"]), "arm64") || !strings.Contains(fmt.Sprint(amis[0]["filters"]), "al2023-ami-") ||
+			fmt.Sprint(amis[0]["owners"]) != "[amazon]" {
+			t.Errorf("AMI lookup %v, want Amazon's AL2023 arm64", amis)
+		}
+		routes := defaultRoutes(m, "networkInterfaceId")
+		if strings.Join(routes, ",") != "network-private-1-id 0.0.0.0/0 "+natENI+",network-private-2-id 0.0.0.0/0 "+natENI {
+			t.Errorf("private default routes %v, want both to the NAT instance ENI", routes)
+		}
+	})
+	t.Run("nat-gateway", func(t *testing.T) {
+		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "nat-gateway"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nat := m.named(t, "aws:ec2/natGateway:NatGateway", "network-nat")
+		if nat.in["allocationId"] != "network-nat-id" || nat.in["subnetId"] != "network-public-id" {
+			t.Errorf("nat gateway %v", nat.in)
+		}
+		if eip := m.named(t, "aws:ec2/eip:Eip", "network-nat"); eip.in["domain"] != "vpc" {
+			t.Errorf("eip %v", eip.in)
+		}
+		routes := defaultRoutes(m, "natGatewayId")
+		if strings.Join(routes, ",") != "network-private-1-id 0.0.0.0/0 network-nat-id,network-private-2-id 0.0.0.0/0 network-nat-id" {
+			t.Errorf("private default routes %v", routes)
+		}
+	})
+	t.Run("ipv6", func(t *testing.T) {
+		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "ipv6"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := m.named(t, "aws:ec2/vpc:Vpc", "network-vpc"); v.in["assignGeneratedIpv6CidrBlock"] != true {
+			t.Errorf("vpc not dual-stack: %v", v.in)
+		}
+		// The VPC's /56 is 2600:1f18:abcd:ef00::/56; subnet i takes the /64 whose 8th
+		// byte is i: ef00 + 1 = ef01, ef00 + 2 = ef02.
+		for i, want := range []string{"2600:1f18:abcd:ef01::/64", "2600:1f18:abcd:ef02::/64"} {
+			s := m.named(t, "aws:ec2/subnet:Subnet", fmt.Sprintf("network-private-%d", i+1))
+			if s.in["ipv6CidrBlock"] != want || s.in["assignIpv6AddressOnCreation"] != true {
+				t.Errorf("subnet %d ipv6 %v (assign %v), want %s", i+1, s.in["ipv6CidrBlock"], s.in["assignIpv6AddressOnCreation"], want)
+			}
+		}
+		var v6 []string
+		for _, r := range m.byType("aws:ec2/route:Route") {
+			v6 = append(v6, fmt.Sprintf("%v %v %v", r.in["routeTableId"], r.in["destinationIpv6CidrBlock"], r.in["egressOnlyGatewayId"]))
+		}
+		sort.Strings(v6)
+		if strings.Join(v6, ",") != "network-private-1-id ::/0 network-eigw-id,network-private-2-id ::/0 network-eigw-id" {
+			t.Errorf("routes %v, want only ::/0 to the egress-only gateway", v6)
+		}
+	})
+	t.Run("s3 endpoint and bucket", func(t *testing.T) {
+		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "s3"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep := m.named(t, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
+		if ep.in["serviceName"] != "com.amazonaws.us-east-1.s3" || ep.in["vpcEndpointType"] != "Gateway" ||
+			fmt.Sprint(ep.in["routeTableIds"]) != "[network-private-1-id network-private-2-id]" {
+			t.Errorf("endpoint %v", ep.in)
+		}
+		if len(m.byType("aws:ec2/route:Route")) != 0 {
+			t.Errorf("s3 topology has routes %v", m.names("aws:ec2/route:Route"))
+		}
+		pab := m.named(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "functions-bucket-public-access")
+		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			if pab.in[k] != true {
+				t.Errorf("public access block %s = %v", k, pab.in[k])
+			}
+		}
+		enc := m.named(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "functions-bucket-encryption")
+		if !strings.Contains(fmt.Sprint(enc.in["rules"]), "sseAlgorithm:AES256") {
+			t.Errorf("encryption %v", enc.in["rules"])
+		}
+		lc := m.named(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "functions-bucket-expiry")
+		rules, _ := lc.in["rules"].([]interface{})
+		if len(rules) != 1 || !strings.Contains(fmt.Sprint(rules[0]), "expiration:map[days:1]") || !strings.Contains(fmt.Sprint(rules[0]), "prefix:fetches/") {
+			t.Errorf("lifecycle %v, want expiry after 1 day on fetches/", rules)
+		}
+		perm := m.named(t, "aws:lambda/permission:Permission", "functions-writer-from-s3")
+		if perm.in["principal"] != "s3.amazonaws.com" || perm.in["sourceArn"] != "arn:aws:s3:::functions-bucket-7f3a9c" || perm.in["sourceAccount"] != account {
+			t.Errorf("s3 permission %v", perm.in)
+		}
+		n := m.named(t, "aws:s3/bucketNotification:BucketNotification", "functions-bucket-notification")
+		if !strings.Contains(fmt.Sprint(n.in["lambdaFunctions"]), "lambdaFunctionArn:"+fnArn("writer")) {
+			t.Errorf("notification %v, want the writer", n.in["lambdaFunctions"])
+		}
+	})
+}
+
+// defaultRoutes lists "table destination target" for IPv4 default routes to target key.
+func defaultRoutes(m *mocks, target string) []string {
+	var out []string
+	for _, r := range m.byType("aws:ec2/route:Route") {
+		if r.in["destinationCidrBlock"] == "0.0.0.0/0" && r.in[target] != nil {
+			out = append(out, fmt.Sprintf("%v %v %v", r.in["routeTableId"], r.in["destinationCidrBlock"], r.in[target]))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func env(t *testing.T, m *mocks, role string) map[string]interface{} {
+	t.Helper()
+	fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
+	e, _ := fn.in["environment"].(map[string]interface{})
+	v, _ := e["variables"].(map[string]interface{})
+	return v
+}
+
+func TestProgramEnvironment(t *testing.T) {
+	cfg := with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:spill": "true"})
+	_, book := planFor(t, cfg)
+	asOf, _ := timeParse("2026-11-25")
+	limit, err := book.AsyncPayloadLimit(asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runProgram(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := env(t, m, "fetcher")
+	for k, want := range map[string]string{
+		"SOURCE_URL": "https://api.example.com/v1/data.json", "MODE": "destination", "SPILL": "true",
+		"BUCKET": "functions-bucket-7f3a9c", "KEY_PREFIX": "fetches/", "ASYNC_LIMIT_BYTES": fmt.Sprint(limit),
+	} {
+		if fe[k] != want {
+			t.Errorf("fetcher %s = %v, want %s", k, fe[k], want)
+		}
+	}
+	for _, k := range []string{"DB_HOST", "DB_PASSWORD"} {
+		if _, ok := fe[k]; ok {
+			t.Errorf("fetcher has %s", k)
+		}
+	}
+	we := env(t, m, "writer")
+	for k, want := range map[string]string{
+		"DB_HOST": "database-postgres.c1x2y3.us-east-1.rds.amazonaws.com", "DB_PORT": "5432", "DB_NAME": "lambdabridge",
+		"DB_USER": "writer", "DB_AUTH": "iam", "DB_SSLMODE": "verify-full", "BUCKET": "functions-bucket-7f3a9c", "RECORDS_TABLE": "records",
+	} {
+		if we[k] != want {
+			t.Errorf("writer %s = %v, want %s", k, we[k], want)
+		}
+	}
+	if _, ok := we["DB_PASSWORD"]; ok {
+		t.Errorf("writer with IAM auth has DB_PASSWORD")
+	}
+	lg := m.named(t, "aws:cloudwatch/logGroup:LogGroup", "functions-writer-logs")
+	if lg.in["name"] != "/aws/lambda/"+prefix+"-writer" || lg.in["retentionInDays"] != 14.0 {
+		t.Errorf("writer log group %v", lg.in)
+	}
+}
+
+func TestProgramDatabasePassword(t *testing.T) {
+	m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:dbPassword": "correct-horse-battery"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := m.named(t, "aws:rds/instance:Instance", "database-postgres")
+	pw := db.raw["password"]
+	if !pw.IsSecret() || pw.SecretValue().Element.StringValue() != "correct-horse-battery" {
+		t.Errorf("password input %v, want the configured value as a secret", pw)
+	}
+	if v, ok := db.in["manageMasterUserPassword"]; ok && v != false {
+		t.Errorf("manageMasterUserPassword %v with dbPassword set", v)
+	}
+}
+
+func TestProgramExistingVpcAndDatabase(t *testing.T) {
+	existing := map[string]string{
+		"lambdabridge:vpcId":                     "vpc-0123456789abcdef0",
+		"lambdabridge:subnetIds":                 `["subnet-0aaaaaaaaaaaaaaa1","subnet-0bbbbbbbbbbbbbbb2"]`,
+		"lambdabridge:existingDbHost":            "pg.internal.example.com",
+		"lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01",
+		"lambdabridge:dbPassword":                "s3cret-pass",
+	}
+	t.Run("s3 on an existing VPC and database", func(t *testing.T) {
+		over := map[string]string{"lambdabridge:topology": "s3"}
+		for k, v := range existing {
+			over[k] = v
+		}
+		m, err := runProgram(t, with(over))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range []string{"aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:rds/instance:Instance", "aws:rds/subnetGroup:SubnetGroup"} {
+			if n := m.names(typ); len(n) != 0 {
+				t.Errorf("created %s %v on an existing VPC and database", typ, n)
+			}
+		}
+		ep := m.named(t, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
+		if ep.in["vpcId"] != "vpc-0123456789abcdef0" || fmt.Sprint(ep.in["routeTableIds"]) != "[rtb-of-subnet-0aaaaaaaaaaaaaaa1 rtb-of-subnet-0bbbbbbbbbbbbbbb2]" {
+			t.Errorf("endpoint %v", ep.in)
+		}
+		in := m.named(t, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "database-from-functions")
+		if in.in["securityGroupId"] != "sg-0dddddddddddddd01" || ruleString(in) != "5432 sg:network-functions-id" {
+			t.Errorf("ingress on the existing group %v", in.in)
+		}
+		we := env(t, m, "writer")
+		if we["DB_HOST"] != "pg.internal.example.com" || we["DB_AUTH"] != "password" {
+			t.Errorf("writer env %v", we)
+		}
+		fn := m.named(t, "aws:lambda/function:Function", "functions-writer")
+		vars := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()
+		if pw := vars["DB_PASSWORD"]; !pw.IsSecret() {
+			t.Errorf("DB_PASSWORD %v, want a secret", pw)
+		}
+		if g := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "functions-writer-policy"))); g["rds-db:connect"] != nil {
+			t.Errorf("password auth still grants rds-db:connect %v", g["rds-db:connect"])
+		}
+	})
+	for _, tc := range []struct {
+		name, want string
+		over       map[string]string
+	}{
+		{"nat-gateway on an existing VPC without existingNat", "existingNat",
+			map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`}},
+		{"ipv6 on an existing VPC", "ipv6",
+			map[string]string{"lambdabridge:topology": "ipv6", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`}},
+		{"existing database without a VPC", "vpcId",
+			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:dbPassword": "x-long-password"}},
+		{"existing database without a password", "dbPassword",
+			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`,
+				"lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runProgram(t, with(tc.over))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPickTopology(t *testing.T) {
+	r := &planner.Report{
+		Chosen: planner.Destination, CommonMonthlyUSD: 10, GuardrailsMonthlyUSD: 0.5, TotalMonthlyUSD: 10.5,
+		Topologies: []planner.Estimate{
+			{Name: planner.Destination, Valid: true, MonthlyUSD: 0},
+			{Name: planner.NATGateway, Valid: true, MonthlyUSD: 36.5},
+			{Name: planner.IPv6, Valid: false, Reasons: []string{"source has no AAAA record", "measure it"}},
+		},
+	}
+	none := &planner.Report{Topologies: []planner.Estimate{{Name: planner.S3, Reasons: []string{"bad"}}}}
+	cases := []struct {
+		want    string
+		r       *planner.Report
+		topo    planner.Topology
+		monthly float64
+		errHas  []string
+	}{
+		{"auto", r, planner.Destination, 10.5, nil},
+		{"", r, planner.Destination, 10.5, nil},
+		{"destination", r, planner.Destination, 10.5, nil},
+		// A valid topology other than the choice: its own estimate plus common plus
+		// guardrails, 36.5 + 10 + 0.5 = 47.
+		{"nat-gateway", r, planner.NATGateway, 47, nil},
+		{"ipv6", r, "", 0, []string{"ipv6", "source has no AAAA record", "measure it"}},
+		{"nat-instance", r, "", 0, []string{"nat-instance", "auto"}},
+		{"auto", none, "", 0, []string{"no valid topology", "s3: bad"}},
+	}
+	for _, tc := range cases {
+		topo, monthly, err := pickTopology(tc.want, tc.r)
+		if topo != tc.topo || monthly != tc.monthly {
+			t.Errorf("pickTopology(%q) = %s, %v; want %s, %v", tc.want, topo, monthly, tc.topo, tc.monthly)
+		}
+		if (err != nil) != (tc.errHas != nil) {
+			t.Errorf("pickTopology(%q) error %v", tc.want, err)
+		}
+		for _, s := range tc.errHas {
+			if err != nil && !strings.Contains(err.Error(), s) {
+				t.Errorf("pickTopology(%q) error %q lacks %q", tc.want, err, s)
+			}
+		}
+	}
+}
+
+func timeParse(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
