@@ -23,6 +23,8 @@ const (
 const (
 	// DefaultRetries is FETCH_RETRIES when unset.
 	DefaultRetries = 2
+	// MaxRetries is the largest FETCH_RETRIES accepted.
+	MaxRetries = 10
 	// DefaultMarginPercent is the share of ASYNC_LIMIT_BYTES kept free when RECORD_MARGIN_BYTES
 	// is unset. It equals planner.RecordMarginPercent (a test holds them together); the handler
 	// does not import the planner so that price-book edits do not change the bootstrap's bytes.
@@ -31,7 +33,8 @@ const (
 
 // Config is the fetcher's configuration, read once at cold start (ConfigFromEnv).
 type Config struct {
-	SourceURL string // SOURCE_URL (required)
+	// Source is the HTTP source (SourceConfigFromEnv's variables).
+	Source    source.Config
 	Mode      string // MODE: destination (default) | s3
 	Bucket    string // BUCKET: required for MODE=s3 and for SPILL=true
 	KeyPrefix string // KEY_PREFIX (default "fetches/")
@@ -43,118 +46,142 @@ type Config struct {
 	// own serialization of the record. Unset: ⌊AsyncLimitBytes × DefaultMarginPercent / 100⌋,
 	// the planner's margin (infra should pass the planner's figure explicitly).
 	RecordMarginBytes int64
-	MaxBodyBytes      int64             // MAX_BODY_BYTES (default source.DefaultMaxBodyBytes)
-	ConnectTimeout    time.Duration     // CONNECT_TIMEOUT (default source.DefaultConnectTimeout)
-	FetchTimeout      time.Duration     // FETCH_TIMEOUT, per attempt (default source.DefaultTimeout)
-	Retries           int               // FETCH_RETRIES (default 2)
-	ExpectJSON        bool              // EXPECT_JSON (default false)
-	Headers           map[string]string // from SOURCE_HEADERS; values are secrets
-	ForcePathStyle    bool              // S3_FORCE_PATH_STYLE
+	ForcePathStyle    bool // S3_FORCE_PATH_STYLE
 }
 
-// ConfigFromEnv reads and validates the configuration through getenv (os.Getenv in main).
-// Every error names the variable and the accepted form.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	var errs []error
-	c := Config{
-		SourceURL: strings.TrimSpace(getenv("SOURCE_URL")),
-		Mode:      strings.TrimSpace(getenv("MODE")),
-		Bucket:    strings.TrimSpace(getenv("BUCKET")),
-		KeyPrefix: getenv("KEY_PREFIX"),
-		Retries:   DefaultRetries,
+// envReader parses environment variables, collecting one error per bad variable.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *envReader) str(name string) string { return strings.TrimSpace(r.getenv(name)) }
+
+func (r *envReader) boolean(name string) bool {
+	v, err := blob.ParseBool(name, r.getenv(name), false)
+	if err != nil {
+		r.errs = append(r.errs, err)
 	}
-	if c.SourceURL == "" {
-		errs = append(errs, errors.New("SOURCE_URL is required (the http or https URL to fetch)"))
+	return v
+}
+
+// bytes reads a whole number ≥ 0; set reports whether the variable was given.
+func (r *envReader) bytes(name string) (n int64, set bool) {
+	v := r.str(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number of bytes ≥ 0", name, v))
+		return 0, false
+	}
+	return n, true
+}
+
+func (r *envReader) duration(name string) time.Duration {
+	v := r.str(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a positive Go duration such as 5s or 1m30s", name, v))
+		return 0
+	}
+	return d
+}
+
+func (r *envReader) fail(err error) { r.errs = append(r.errs, err) }
+
+func (r *envReader) err(what string) error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, errors.Join(r.errs...))
+}
+
+// SourceConfigFromEnv reads the HTTP source's variables (shared by the fetcher and the relay):
+// SOURCE_URL (required), MAX_BODY_BYTES, CONNECT_TIMEOUT, FETCH_TIMEOUT (per attempt),
+// FETCH_RETRIES (0-10, default 2), EXPECT_JSON and SOURCE_HEADERS. Zero values take the
+// source package's defaults. Every error names the variable and the accepted form.
+func SourceConfigFromEnv(getenv func(string) string) (source.Config, error) {
+	r := &envReader{getenv: getenv}
+	c := sourceFromEnv(r)
+	return c, r.err("source config")
+}
+
+func sourceFromEnv(r *envReader) source.Config {
+	c := source.Config{
+		URL:            r.str("SOURCE_URL"),
+		ConnectTimeout: r.duration("CONNECT_TIMEOUT"),
+		Timeout:        r.duration("FETCH_TIMEOUT"),
+		Retries:        DefaultRetries,
+		ExpectJSON:     r.boolean("EXPECT_JSON"),
+	}
+	if c.URL == "" {
+		r.fail(errors.New("SOURCE_URL is required (the http or https URL to fetch)"))
+	}
+	c.MaxBodyBytes, _ = r.bytes("MAX_BODY_BYTES")
+	if n, set := r.bytes("FETCH_RETRIES"); set {
+		if n > MaxRetries {
+			r.fail(fmt.Errorf("FETCH_RETRIES=%d: want 0 to %d", n, MaxRetries))
+		}
+		c.Retries = int(min(n, MaxRetries))
+	}
+	h, err := source.HeadersFromEnv(r.getenv("SOURCE_HEADERS"), r.getenv)
+	if err != nil {
+		r.fail(err)
+	}
+	c.Headers = h
+	return c
+}
+
+// ConfigFromEnv reads and validates the fetcher's configuration through getenv (os.Getenv in
+// main): the source's variables (SourceConfigFromEnv) plus MODE, BUCKET, KEY_PREFIX, SPILL,
+// ASYNC_LIMIT_BYTES, RECORD_MARGIN_BYTES and S3_FORCE_PATH_STYLE. Every error names the
+// variable and the accepted form.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	r := &envReader{getenv: getenv}
+	c := Config{
+		Source:         sourceFromEnv(r),
+		Mode:           r.str("MODE"),
+		Bucket:         r.str("BUCKET"),
+		KeyPrefix:      getenv("KEY_PREFIX"),
+		Spill:          r.boolean("SPILL"),
+		ForcePathStyle: r.boolean("S3_FORCE_PATH_STYLE"),
 	}
 	if c.Mode == "" {
 		c.Mode = ModeDestination
 	}
 	if c.Mode != ModeDestination && c.Mode != ModeS3 {
-		errs = append(errs, fmt.Errorf("MODE=%q: want %q or %q", c.Mode, ModeDestination, ModeS3))
+		r.fail(fmt.Errorf("MODE=%q: want %q or %q", c.Mode, ModeDestination, ModeS3))
 	}
 	if c.KeyPrefix == "" {
 		c.KeyPrefix = blob.DefaultPrefix
 	}
-	var err error
-	boolVar := func(name string, dst *bool) {
-		if *dst, err = blob.ParseBool(name, getenv(name), false); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	boolVar("SPILL", &c.Spill)
-	boolVar("EXPECT_JSON", &c.ExpectJSON)
-	boolVar("S3_FORCE_PATH_STYLE", &c.ForcePathStyle)
-	intVar := func(name string, dst *int64) bool {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return false
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a whole number of bytes ≥ 0", name, v))
-			return false
-		}
-		*dst = n
-		return true
-	}
-	hasLimit := intVar("ASYNC_LIMIT_BYTES", &c.AsyncLimitBytes)
-	hasMargin := intVar("RECORD_MARGIN_BYTES", &c.RecordMarginBytes)
-	intVar("MAX_BODY_BYTES", &c.MaxBodyBytes)
-	var retries int64 = DefaultRetries
-	intVar("FETCH_RETRIES", &retries)
-	c.Retries = int(min(retries, 10))
-	if retries > 10 {
-		errs = append(errs, fmt.Errorf("FETCH_RETRIES=%d: want 0 to 10", retries))
-	}
-	durVar := func(name string, dst *time.Duration) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive Go duration such as 5s or 1m30s", name, v))
-			return
-		}
-		*dst = d
-	}
-	durVar("CONNECT_TIMEOUT", &c.ConnectTimeout)
-	durVar("FETCH_TIMEOUT", &c.FetchTimeout)
-	if c.Headers, err = source.HeadersFromEnv(getenv("SOURCE_HEADERS"), getenv); err != nil {
-		errs = append(errs, err)
-	}
+	var hasLimit, hasMargin bool
+	c.AsyncLimitBytes, hasLimit = r.bytes("ASYNC_LIMIT_BYTES")
+	c.RecordMarginBytes, hasMargin = r.bytes("RECORD_MARGIN_BYTES")
 	if c.Mode == ModeDestination && (!hasLimit || c.AsyncLimitBytes == 0) {
-		errs = append(errs, errors.New("ASYNC_LIMIT_BYTES is required in MODE=destination (the async payload limit in bytes, from the planner's price book)"))
+		r.fail(errors.New("ASYNC_LIMIT_BYTES is required in MODE=destination (the async payload limit in bytes, from the planner's price book)"))
 	}
 	if !hasMargin && c.AsyncLimitBytes > 0 {
 		c.RecordMarginBytes = c.AsyncLimitBytes * DefaultMarginPercent / 100
 	}
 	if c.AsyncLimitBytes > 0 && c.RecordMarginBytes >= c.AsyncLimitBytes {
-		errs = append(errs, fmt.Errorf("RECORD_MARGIN_BYTES=%d leaves no room under ASYNC_LIMIT_BYTES=%d", c.RecordMarginBytes, c.AsyncLimitBytes))
+		r.fail(fmt.Errorf("RECORD_MARGIN_BYTES=%d leaves no room under ASYNC_LIMIT_BYTES=%d", c.RecordMarginBytes, c.AsyncLimitBytes))
 	}
 	if c.Mode == ModeS3 && c.Bucket == "" {
-		errs = append(errs, errors.New("BUCKET is required in MODE=s3"))
+		r.fail(errors.New("BUCKET is required in MODE=s3"))
 	}
 	if c.Spill && c.Bucket == "" {
-		errs = append(errs, errors.New("BUCKET is required when SPILL=true"))
+		r.fail(errors.New("BUCKET is required when SPILL=true"))
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("fetcher config: %w", errors.Join(errs...))
+	if err := r.err("fetcher config"); err != nil {
+		return Config{}, err
 	}
 	return c, nil
-}
-
-// SourceConfig is the source.Config this configuration describes.
-func (c Config) SourceConfig() source.Config {
-	return source.Config{
-		URL:            c.SourceURL,
-		ConnectTimeout: c.ConnectTimeout,
-		Timeout:        c.FetchTimeout,
-		Retries:        c.Retries,
-		MaxBodyBytes:   c.MaxBodyBytes,
-		ExpectJSON:     c.ExpectJSON,
-		Headers:        c.Headers,
-	}
 }
 
 // NeedsBucket reports whether this configuration writes to S3.

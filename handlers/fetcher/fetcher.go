@@ -4,6 +4,9 @@
 // not fit the async payload limit and spill is on, or always in s3 mode — a pointer to the
 // envelope PUT to S3. Each run writes one Embedded Metric Format line with its sizes and one
 // structured log line; neither ever holds a header value, the URL's query or the payload.
+//
+// The envelope's "source" is SOURCE_URL as configured, query included (it identifies the data
+// stored): put credentials in SOURCE_HEADERS, never in the URL.
 package fetcher
 
 import (
@@ -63,7 +66,7 @@ type Fetcher struct {
 
 // New builds a Fetcher for cfg. s3 is required when cfg.NeedsBucket().
 func New(cfg Config, s3 blob.S3API, logger *slog.Logger, metricsOut io.Writer) (*Fetcher, error) {
-	src, err := source.New(cfg.SourceConfig())
+	src, err := source.New(cfg.Source)
 	if err != nil {
 		return nil, fmt.Errorf("fetcher: %w", err)
 	}
@@ -88,7 +91,7 @@ func (f *Fetcher) FetchEnvelope(ctx context.Context) (*envelope.Envelope, *sourc
 		return nil, nil, err
 	}
 	e, err := envelope.Encode(res.Body, envelope.Meta{
-		Source:      f.cfg.SourceURL,
+		Source:      f.cfg.Source.URL,
 		FetchedAt:   res.FetchedAt,
 		Status:      res.Status,
 		ContentType: res.ContentType,

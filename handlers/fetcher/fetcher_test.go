@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob/blobtest"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/source"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -166,7 +167,7 @@ func TestDestinationFits(t *testing.T) {
 	if err != nil || !bytes.Equal(raw, sample) {
 		t.Fatalf("envelope body differs from the source body: %v", err)
 	}
-	if e.Source != w.f.cfg.SourceURL || e.Status != 200 || e.ContentType != "application/json" || !e.FetchedAt.Equal(clock) {
+	if e.Source != w.f.cfg.Source.URL || e.Status != 200 || e.ContentType != "application/json" || !e.FetchedAt.Equal(clock) {
 		t.Fatalf("envelope metadata %+v", e)
 	}
 	d := w.emfLine(t)
@@ -304,7 +305,7 @@ func TestConfigFromEnv(t *testing.T) {
 		}
 		// The planner keeps 5% of the limit free: usable = 1,048,576 − ⌊1,048,576 × 5 / 100⌋
 		// = 1,048,576 − 52,428 = 996,148, so the margin is 52,428 bytes.
-		if c.Mode != "destination" || c.KeyPrefix != "fetches/" || c.Retries != 2 || c.Spill || c.ExpectJSON || c.RecordMarginBytes != 52_428 {
+		if c.Mode != "destination" || c.KeyPrefix != "fetches/" || c.Source.Retries != 2 || c.Spill || c.Source.ExpectJSON || c.RecordMarginBytes != 52_428 {
 			t.Fatalf("defaults %+v", c)
 		}
 	})
@@ -316,11 +317,11 @@ func TestConfigFromEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Config{SourceURL: "https://api.example.com/x", Mode: "s3", Bucket: "b", KeyPrefix: "p/", AsyncLimitBytes: 1048576, RecordMarginBytes: 2048,
-			MaxBodyBytes: 1000, ConnectTimeout: 2 * time.Second, FetchTimeout: time.Minute, Retries: 4, ExpectJSON: true, ForcePathStyle: true}
+		want := Config{Mode: "s3", Bucket: "b", KeyPrefix: "p/", AsyncLimitBytes: 1048576, RecordMarginBytes: 2048, ForcePathStyle: true,
+			Source: source.Config{URL: "https://api.example.com/x", MaxBodyBytes: 1000, ConnectTimeout: 2 * time.Second, Timeout: time.Minute, Retries: 4, ExpectJSON: true}}
 		got := c
-		got.Headers = nil
-		if fmt.Sprint(got) != fmt.Sprint(want) || c.Headers["X-Api-Key"] != "v" {
+		got.Source.Headers = nil
+		if fmt.Sprint(got) != fmt.Sprint(want) || c.Source.Headers["X-Api-Key"] != "v" || len(c.Source.Headers) != 1 {
 			t.Fatalf("got %+v\nwant %+v", c, want)
 		}
 	})
@@ -347,6 +348,22 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestSourceConfigFromEnv(t *testing.T) {
+	env := map[string]string{"SOURCE_URL": "https://x/", "FETCH_RETRIES": "0", "EXPECT_JSON": "yes"}
+	c, err := SourceConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil || c.URL != "https://x/" || c.Retries != 0 || !c.ExpectJSON {
+		t.Fatalf("%+v, %v", c, err)
+	}
+	// Two bad variables, both named in one error; MODE and ASYNC_LIMIT_BYTES are not the
+	// source's business.
+	env = map[string]string{"CONNECT_TIMEOUT": "fast", "MODE": "bogus"}
+	_, err = SourceConfigFromEnv(func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "SOURCE_URL is required") || !strings.Contains(err.Error(), `CONNECT_TIMEOUT="fast"`) ||
+		strings.Contains(err.Error(), "MODE") || strings.Contains(err.Error(), "ASYNC_LIMIT_BYTES") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
