@@ -1,9 +1,15 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -1037,3 +1043,77 @@ func TestPickTopology(t *testing.T) {
 }
 
 func timeParse(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
+
+// TestProgramRealBuild builds the real handlers inside the program (as `pulumi preview`
+// does) and checks each function's archive: one executable linux/arm64 `bootstrap`,
+// byte-identical on a second run, so an unchanged source shows no diff.
+func TestProgramRealBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the handlers for linux/arm64 (slow on a cold cache)")
+	}
+	cfg := with(map[string]string{"lambdabridge:topology": "destination"})
+	b, _ := json.Marshal(cfg)
+	t.Setenv(pulumi.EnvConfig, string(b))
+	digests := map[string]string{}
+	for run := 0; run < 2; run++ {
+		m := &mocks{}
+		dir := t.TempDir()
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			return deploy(ctx, deployOptions{Build: buildHandler, BuildDir: dir})
+		}, pulumi.WithMocks("lambdabridge", "dev", m))
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		for _, role := range []string{"fetcher", "writer"} {
+			fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
+			code := fn.raw["code"]
+			if !code.IsArchive() {
+				t.Fatalf("%s code is %v, want an archive", role, code)
+			}
+			path := code.ArchiveValue().Path
+			if want := filepath.Join(dir, role, "bootstrap.zip"); path != want {
+				t.Errorf("%s archive %s, want %s", role, path, want)
+			}
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(raw)
+			d := hex.EncodeToString(sum[:])
+			if run == 0 {
+				digests[role] = d
+				checkBootstrapZip(t, role, path)
+			} else if digests[role] != d {
+				t.Errorf("%s archive changed between identical builds: %s then %s", role, digests[role], d)
+			}
+		}
+	}
+}
+
+func checkBootstrapZip(t *testing.T, role, path string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode().Perm()&0o111 == 0 {
+		t.Fatalf("%s zip %v, want one executable bootstrap", role, zr.File)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("%s bootstrap is not ELF: %v", role, err)
+	}
+	if f.Machine != elf.EM_AARCH64 || f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX {
+		t.Errorf("%s bootstrap machine %v osabi %v, want linux arm64", role, f.Machine, f.OSABI)
+	}
+}
