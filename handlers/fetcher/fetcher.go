@@ -214,6 +214,19 @@ func RecordSize(requestID, functionARN string, at time.Time, requestPayload, res
 	return int64(len(rec)), nil
 }
 
+// InlineRecordSize is the size of the onSuccess destination record that would carry e inline
+// for the invocation in ctx (request id and ARN from its Lambda context, placeholders of the
+// same length outside Lambda) with requestEvent as its request payload. The relay reports it
+// as the size a split topology would need.
+func InlineRecordSize(ctx context.Context, at time.Time, requestEvent []byte, e *envelope.Envelope) (int64, error) {
+	out, err := marshal(e)
+	if err != nil {
+		return 0, err
+	}
+	requestID, functionARN := lambdaIdentity(ctx)
+	return RecordSize(requestID, functionARN, at, requestEvent, out)
+}
+
 // lambdaIdentity returns the request id and the function ARN as the record names it. Lambda's
 // record carries the qualified ARN (…:function:name:$LATEST for an unqualified invoke).
 func lambdaIdentity(ctx context.Context) (requestID, functionARN string) {

@@ -172,6 +172,10 @@ func TestDestinationFits(t *testing.T) {
 	}
 	d := w.emfLine(t)
 	wantRecord := int64(len(handRecord(out)))
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: testRequestID, InvokedFunctionArn: testARN})
+	if n, err := InlineRecordSize(ctx, clock, []byte(testEvent), e); err != nil || n != wantRecord {
+		t.Fatalf("InlineRecordSize = %d, %v; want %d", n, err, wantRecord)
+	}
 	if d.RecordBytes != wantRecord || d.RawBytes != int64(len(sample)) || d.CompressedBytes != e.CompressedLength || d.LimitBytes != 262144 {
 		t.Fatalf("EMF sizes %+v; want record %d raw %d compressed %d", d, wantRecord, len(sample), e.CompressedLength)
 	}
