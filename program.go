@@ -20,7 +20,11 @@ import (
 
 // program is the Pulumi program with the real in-program handler build.
 func program(ctx *pulumi.Context) error {
-	return deploy(ctx, deployOptions{Build: buildHandler})
+	outputs, err := deploy(ctx, deployOptions{Build: buildHandler})
+	for k, v := range outputs {
+		ctx.Export(k, v)
+	}
+	return err
 }
 
 // deployOptions are the seams tests replace: the handler build and where it writes.
@@ -40,53 +44,57 @@ func buildHandler(ctx context.Context, pkg, goarch, outDir string) (string, erro
 }
 
 // deploy is config -> plan -> report -> provision, with an injectable handler build.
-func deploy(ctx *pulumi.Context, o deployOptions) error {
+// It returns the stack outputs: topology, monthlyEstimateUSD and reportJSON as soon as
+// the topology is settled (even if provisioning then fails), the rest once provisioned.
+func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error) {
 	cfg, err := config.Decode(config.SourceFunc(ctx.GetConfig))
 	if err != nil {
-		return fmt.Errorf("stack config: %w", err)
+		return outputs, fmt.Errorf("stack config: %w", err)
 	}
 	in, err := cfg.PlannerInput()
 	if err != nil {
-		return fmt.Errorf("stack config: %w", err)
+		return outputs, fmt.Errorf("stack config: %w", err)
 	}
 	in = planner.Defaults(in) // memory and architecture as planned are what gets deployed
 	book, err := planner.LoadBook(cfg.PricesFile)
 	if err != nil {
-		return fmt.Errorf("price book: %w", err)
+		return outputs, fmt.Errorf("price book: %w", err)
 	}
 	report, err := planner.Plan(in, book)
 	if err != nil {
-		return fmt.Errorf("plan: %w", err)
+		return outputs, fmt.Errorf("plan: %w", err)
 	}
 	var text, js bytes.Buffer
 	if err := planner.Render(&text, report, "text"); err != nil {
-		return fmt.Errorf("render report: %w", err)
+		return outputs, fmt.Errorf("render report: %w", err)
 	}
 	if err := planner.Render(&js, report, "json"); err != nil {
-		return fmt.Errorf("render report: %w", err)
+		return outputs, fmt.Errorf("render report: %w", err)
 	}
 	_ = ctx.Log.Info(text.String(), nil)
 
 	topo, monthly, err := pickTopology(cfg.Topology, report)
 	if err != nil {
-		return err // nothing is provisioned: preview fails with the planner's reasons
+		return outputs, err // nothing is provisioned: preview fails with the planner's reasons
 	}
 	asOf, err := time.Parse("2006-01-02", report.AsOf)
 	if err != nil {
-		return fmt.Errorf("report asOf %q: %w", report.AsOf, err)
+		return outputs, fmt.Errorf("report asOf %q: %w", report.AsOf, err)
 	}
 	limit, err := book.AsyncPayloadLimit(asOf)
 	if err != nil {
-		return fmt.Errorf("async payload limit on %s: %w", report.AsOf, err)
+		return outputs, fmt.Errorf("async payload limit on %s: %w", report.AsOf, err)
 	}
 	caller, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("aws account: %w", err)
+		return outputs, fmt.Errorf("aws account: %w", err)
 	}
 
-	ctx.Export("topology", pulumi.String(string(topo)))
-	ctx.Export("monthlyEstimateUSD", pulumi.Float64(monthly))
-	ctx.Export("reportJSON", pulumi.String(js.String()))
+	outputs = pulumi.Map{
+		"topology":           pulumi.String(string(topo)),
+		"monthlyEstimateUSD": pulumi.Float64(monthly),
+		"reportJSON":         pulumi.String(js.String()),
+	}
 
 	prefix := ctx.Project() + "-" + ctx.Stack()
 	if o.BuildDir == "" {
@@ -97,7 +105,7 @@ func deploy(ctx *pulumi.Context, o deployOptions) error {
 		S3Endpoint: topo == planner.S3 || (topo == planner.Destination && cfg.Spill), Region: cfg.Region,
 	})
 	if err != nil {
-		return err
+		return outputs, err
 	}
 	db, err := infra.NewDatabase(ctx, "database", &infra.DatabaseArgs{
 		VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs, FunctionSecurityGroupID: net.FunctionSecurityGroupID,
@@ -105,7 +113,7 @@ func deploy(ctx *pulumi.Context, o deployOptions) error {
 		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
 	})
 	if err != nil {
-		return err
+		return outputs, err
 	}
 	fns, err := infra.NewFunctions(ctx, "functions", &infra.FunctionsArgs{
 		Topology: topo, NamePrefix: prefix, Build: o.Build, BuildDir: o.BuildDir,
@@ -117,12 +125,12 @@ func deploy(ctx *pulumi.Context, o deployOptions) error {
 		AsyncLimitBytes: limit, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
 	})
 	if err != nil {
-		return err
+		return outputs, err
 	}
 	if _, err := infra.NewSchedule(ctx, "schedule", &infra.ScheduleArgs{
 		Expression: cfg.Schedule, TargetArn: fns.Scheduled.Arn,
 	}); err != nil {
-		return err
+		return outputs, err
 	}
 	ga := &infra.GuardrailsArgs{
 		NamePrefix: prefix, Functions: fns.AsyncNames, DLQName: fns.DLQ.Name,
@@ -133,17 +141,17 @@ func deploy(ctx *pulumi.Context, o deployOptions) error {
 		ga.DestinationFunction, ga.RecordFunction = fns.FetcherName, fns.FetcherName
 	}
 	if _, err := infra.NewGuardrails(ctx, "guardrails", ga); err != nil {
-		return err
+		return outputs, err
 	}
 
 	for key, fn := range map[string]string{"fetcherName": fns.FetcherName, "writerName": fns.WriterName, "relayName": fns.RelayName} {
 		if fn != "" {
-			ctx.Export(key, pulumi.String(fn))
+			outputs[key] = pulumi.String(fn)
 		}
 	}
-	ctx.Export("dlqUrl", fns.DLQ.Url)
-	ctx.Export("dbEndpoint", pulumi.Sprintf("%s:%d", db.Host, db.Port))
-	return nil
+	outputs["dlqUrl"] = fns.DLQ.Url
+	outputs["dbEndpoint"] = pulumi.Sprintf("%s:%d", db.Host, db.Port)
+	return outputs, nil
 }
 
 // pickTopology resolves `topology` (auto or a name) against the report and returns the

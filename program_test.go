@@ -201,7 +201,8 @@ func runProgram(t *testing.T, cfg map[string]string) (*mocks, error) {
 	m := &mocks{}
 	dir := t.TempDir()
 	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
-		return deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir})
+		_, err := deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir})
+		return err
 	}, pulumi.WithMocks("lambdabridge", "dev", m))
 	return m, err
 }
@@ -1059,7 +1060,8 @@ func TestProgramRealBuild(t *testing.T) {
 		m := &mocks{}
 		dir := t.TempDir()
 		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-			return deploy(ctx, deployOptions{Build: buildHandler, BuildDir: dir})
+			_, err := deploy(ctx, deployOptions{Build: buildHandler, BuildDir: dir})
+			return err
 		}, pulumi.WithMocks("lambdabridge", "dev", m))
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
@@ -1115,5 +1117,85 @@ func checkBootstrapZip(t *testing.T, role, path string) {
 	}
 	if f.Machine != elf.EM_AARCH64 || f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX {
 		t.Errorf("%s bootstrap machine %v osabi %v, want linux arm64", role, f.Machine, f.OSABI)
+	}
+}
+
+// TestProgramOutputs resolves the stack outputs of each kind of topology.
+func TestProgramOutputs(t *testing.T) {
+	cases := []struct {
+		topo string
+		want map[string]string // output -> value ("" = must be absent)
+	}{
+		{"destination", map[string]string{"fetcherName": prefix + "-fetcher", "writerName": prefix + "-writer", "relayName": ""}},
+		{"nat-instance", map[string]string{"fetcherName": "", "writerName": "", "relayName": prefix + "-relay"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.topo, func(t *testing.T) {
+			cfg := with(map[string]string{"lambdabridge:topology": tc.topo})
+			r, _ := planFor(t, cfg)
+			_, total, err := pickTopology(tc.topo, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(cfg)
+			t.Setenv(pulumi.EnvConfig, string(b))
+			dir := t.TempDir()
+			err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+				outs, err := deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir})
+				if err != nil {
+					return err
+				}
+				want := map[string]string{
+					"topology":   tc.topo,
+					"dlqUrl":     "https://sqs.us-east-1.amazonaws.com/" + account + "/" + prefix + "-dlq",
+					"dbEndpoint": "database-postgres.c1x2y3.us-east-1.rds.amazonaws.com:5432",
+				}
+				for k, v := range tc.want {
+					if v == "" {
+						if _, ok := outs[k]; ok {
+							t.Errorf("output %s present for %s", k, tc.topo)
+						}
+						continue
+					}
+					want[k] = v
+				}
+				var wg sync.WaitGroup
+				for k, v := range want {
+					o, ok := outs[k]
+					if !ok {
+						t.Errorf("output %s missing", k)
+						continue
+					}
+					wg.Add(1)
+					k, v := k, v
+					pulumi.ToOutput(o).ApplyT(func(got interface{}) error {
+						defer wg.Done()
+						if fmt.Sprint(got) != v {
+							t.Errorf("output %s = %v, want %s", k, got, v)
+						}
+						return nil
+					})
+				}
+				wg.Add(1)
+				pulumi.All(outs["monthlyEstimateUSD"], outs["reportJSON"]).ApplyT(func(vs []interface{}) error {
+					defer wg.Done()
+					if vs[0] != total {
+						t.Errorf("monthlyEstimateUSD %v, want %v", vs[0], total)
+					}
+					var rep planner.Report
+					if err := json.Unmarshal([]byte(fmt.Sprint(vs[1])), &rep); err != nil {
+						t.Errorf("reportJSON: %v", err)
+					} else if rep.Chosen != r.Chosen || len(rep.Topologies) != len(planner.AllTopologies) {
+						t.Errorf("reportJSON chosen %s with %d topologies, want %s with %d", rep.Chosen, len(rep.Topologies), r.Chosen, len(planner.AllTopologies))
+					}
+					return nil
+				})
+				wg.Wait()
+				return nil
+			}, pulumi.WithMocks("lambdabridge", "dev", &mocks{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
