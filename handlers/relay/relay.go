@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
 	"github.com/lambdabridge/lambdabridge/handlers/metrics"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
@@ -84,7 +82,7 @@ func (r *relay) handle(ctx context.Context, requestEvent json.RawMessage) (write
 		return writer.Stored{}, fmt.Errorf("relay: %w", err)
 	}
 	fetched := r.now()
-	recordBytes, err := r.recordSize(ctx, requestEvent, e)
+	recordBytes, err := fetcher.InlineRecordSize(ctx, r.now(), requestEvent, e)
 	if err != nil {
 		return writer.Stored{}, fmt.Errorf("relay: %w", err)
 	}
@@ -112,21 +110,6 @@ func (r *relay) handle(ctx context.Context, requestEvent json.RawMessage) (write
 		slog.Float64("durationMs", ms(r.now().Sub(start))))
 	return writer.Stored{ID: sr.ID, New: sr.New, Source: e.Source, FetchedAt: e.FetchedAt, SHA256: e.SHA256,
 		RawLength: e.RawLength, BodyType: sr.BodyType, Elements: sr.Elements, Upserted: sr.Upserted}, nil
-}
-
-// recordSize is the size of the destination record that would carry e inline.
-func (r *relay) recordSize(ctx context.Context, requestEvent json.RawMessage, e *envelope.Envelope) (int64, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
-		return 0, fmt.Errorf("marshal envelope: %w", err)
-	}
-	var reqID, arn string
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		reqID, arn = lc.AwsRequestID, lc.InvokedFunctionArn
-	}
-	return fetcher.RecordSize(reqID, arn, r.now(), requestEvent, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
