@@ -32,6 +32,8 @@ type deployOptions struct {
 	Build infra.Builder
 	// BuildDir holds one directory per function; empty means .lambdabridge/build/<stack>.
 	BuildDir string
+	// Report receives the text report; nil means ctx.Log.Info (Diagnostics in preview).
+	Report func(text string)
 }
 
 // buildHandler builds a handler from the project directory (Pulumi runs the program there).
@@ -71,7 +73,10 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if err := planner.Render(&js, report, "json"); err != nil {
 		return outputs, fmt.Errorf("render report: %w", err)
 	}
-	_ = ctx.Log.Info(text.String(), nil)
+	if o.Report == nil {
+		o.Report = func(text string) { _ = ctx.Log.Info(text, nil) }
+	}
+	o.Report(text.String())
 
 	topo, monthly, err := pickTopology(cfg.Topology, report)
 	if err != nil {

@@ -1141,9 +1141,18 @@ func TestProgramOutputs(t *testing.T) {
 			t.Setenv(pulumi.EnvConfig, string(b))
 			dir := t.TempDir()
 			err = pulumi.RunErr(func(ctx *pulumi.Context) error {
-				outs, err := deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir})
+				var logged []string
+				outs, err := deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir, Report: func(s string) { logged = append(logged, s) }})
 				if err != nil {
 					return err
+				}
+				// The text report goes to the preview's Diagnostics once, as Render writes it.
+				var text bytes.Buffer
+				if err := planner.Render(&text, r, "text"); err != nil {
+					return err
+				}
+				if len(logged) != 1 || logged[0] != text.String() {
+					t.Errorf("logged %d messages, want the text report once:\n%v", len(logged), logged)
 				}
 				want := map[string]string{
 					"topology":   tc.topo,
