@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lambdabridge/lambdabridge/handlers/rie"
+	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+)
+
+// Emulator runs each function as its real bootstrap binary (built for the host with
+// handlers/bootstrap) under the AWS Lambda Runtime Interface Emulator (handlers/rie), and
+// invokes it through the Lambda Invoke API path with the request id Lambda would pass.
+type Emulator struct {
+	// ModuleRoot is the directory of go.mod; OutDir receives the binaries.
+	ModuleRoot, OutDir string
+	// Output receives the emulators' and functions' logs (nil: kept in memory only).
+	Output io.Writer
+	// Timeout is the function timeout the emulator enforces (default 30 s).
+	Timeout time.Duration
+
+	mu        sync.Mutex
+	emulator  string
+	bootstrap map[string]string
+	// Built records each build: package -> (path, duration), for the step output.
+	Built []Build
+}
+
+// Build is one bootstrap built by the Emulator runtime.
+type Build struct {
+	Package, Path string
+	Duration      time.Duration
+}
+
+// Name implements Runtime.
+func (e *Emulator) Name() string { return "aws-lambda-rie" }
+
+// Prepare builds the emulator and the bootstraps of pkgs ahead of Start.
+func (e *Emulator) Prepare(ctx context.Context, pkgs ...string) error {
+	for _, p := range pkgs {
+		if _, err := e.binary(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) binary(ctx context.Context, pkg string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.emulator == "" {
+		p, err := rie.BuildEmulator(ctx, e.ModuleRoot, e.OutDir)
+		if err != nil {
+			return "", err
+		}
+		e.emulator = p
+	}
+	if e.bootstrap == nil {
+		e.bootstrap = map[string]string{}
+	}
+	if p, ok := e.bootstrap[pkg]; ok {
+		return p, nil
+	}
+	start := time.Now()
+	p, err := rie.BuildFunction(ctx, e.ModuleRoot, pkg, e.OutDir)
+	if err != nil {
+		return "", err
+	}
+	e.bootstrap[pkg] = p
+	e.Built = append(e.Built, Build{Package: pkg, Path: p, Duration: time.Since(start)})
+	return p, nil
+}
+
+// Start implements Runtime.
+func (e *Emulator) Start(ctx context.Context, s Spec) (lambdaasync.Function, func(), error) {
+	bin, err := e.binary(ctx, s.Package)
+	if err != nil {
+		return nil, nil, err
+	}
+	env := make([]string, 0, len(s.Env))
+	for k, v := range s.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	f, err := rie.Start(ctx, rie.Options{Emulator: e.emulator, Bootstrap: bin, Env: env, FunctionName: "lambdabridge-local-" + s.Name,
+		Timeout: e.Timeout, Output: e.Output})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start %s (%s) under the emulator: %w", s.Name, filepath.Base(filepath.Dir(bin)), err)
+	}
+	base := strings.TrimSuffix(f.URL, rie.InvokePath)
+	fn := lambdaasync.LambdaFunction{Client: lambdaasync.NewEmulatorClient(base), Name: "function"}
+	return fn, func() { _ = f.Stop() }, nil
+}
+
+// InvokeEndpoint is not known for in-process functions; the emulator's is printed by cmd/local.
+var _ Runtime = (*Emulator)(nil)

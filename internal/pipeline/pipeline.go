@@ -1,0 +1,503 @@
+// Package pipeline runs lambdabridge end to end on one machine, with AWS's asynchronous
+// semantics: a scheduled event goes into the scheduled function's async queue
+// (internal/lambdaasync); in the destination topology the fetcher's onSuccess record goes
+// into the writer's queue; in the s3 topology the fetcher PUTs to a local S3 server whose
+// ObjectCreated notification goes into the writer's queue; in the relay topology one function
+// fetches and stores. Every function's onFailure destination is a dead-letter queue on a real
+// SQS-API server (fauxqs), which internal/redrive drains back into the writer.
+//
+// The functions are the real handler packages: bootstraps under the Runtime Interface
+// Emulator (Emulator), or the same packages called in process (InProcess). Faults
+// (crashes, throttles) and duplicate deliveries are injected around them; a Ledger records
+// every fetch handed to the writer so a run can prove nothing was lost or stored twice.
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/lambdabridge/lambdabridge/handlers/blob"
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/handlers/writer"
+	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/internal/redrive"
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+// Topology is the shape of the local pipeline.
+type Topology string
+
+// Local topologies. The three relay topologies of the planner (nat-gateway, nat-instance,
+// ipv6) differ only in network egress, which does not exist locally: they all run as Relay.
+const (
+	Destination Topology = "destination"
+	S3Handoff   Topology = "s3"
+	Relay       Topology = "relay"
+)
+
+// TopologyOf maps a planner topology to the local one.
+func TopologyOf(t planner.Topology) (Topology, error) {
+	switch t {
+	case planner.Destination:
+		return Destination, nil
+	case planner.S3:
+		return S3Handoff, nil
+	case planner.NATGateway, planner.NATInstance, planner.IPv6:
+		return Relay, nil
+	}
+	return "", fmt.Errorf("topology %q: want destination, s3, nat-gateway, nat-instance or ipv6", t)
+}
+
+// Bucket is the local handoff bucket; KeyPrefix is where the fetcher puts envelopes.
+const (
+	Bucket    = "lambdabridge-local"
+	KeyPrefix = "fetches/"
+)
+
+// Options configures a pipeline. Start from DefaultOptions.
+type Options struct {
+	Topology Topology
+	Runtime  Runtime
+	// SourceURL is fetched by the fetcher (or relay).
+	SourceURL string
+	// DatabaseURL is the writer's (or relay's) DATABASE_URL.
+	DatabaseURL string
+	// SQSEndpoint is the SQS-API server holding the dead-letter queue.
+	SQSEndpoint string
+	// Clock runs the async queues (retry waits, event age).
+	Clock lambdaasync.Clock
+	// MaxRetries and MaxEventAge are every function's event invoke config.
+	MaxRetries  int
+	MaxEventAge time.Duration
+	// AsyncLimitBytes is the async payload limit in force (planner.Book.AsyncPayloadLimit):
+	// the fetcher's ASYNC_LIMIT_BYTES and the largest record Lambda delivers to a destination.
+	AsyncLimitBytes int64
+	// Spill lets the fetcher spill an oversized record to S3 (destination topology).
+	Spill bool
+	// FetcherEnv and WriterEnv add to (or override) the functions' environments.
+	FetcherEnv, WriterEnv map[string]string
+	// Faults injects a fault into an invocation (nil: none).
+	Faults FaultFunc
+	// Duplicates returns how many extra times an event is delivered (nil: never).
+	Duplicates func(fn, requestID string) int
+	// Log receives one line per step (nil discards).
+	Log io.Writer
+}
+
+// DefaultOptions are the defaults of the stack config: 2 retries, 1 hour event age
+// (maxEventAgeSeconds default 3600), the real clock, the 1 MB async limit.
+func DefaultOptions() Options {
+	return Options{Topology: Destination, Clock: lambdaasync.RealClock{}, MaxRetries: 2, MaxEventAge: time.Hour, AsyncLimitBytes: 1 << 20}
+}
+
+// Pipeline is a running local deployment.
+type Pipeline struct {
+	o        Options
+	log      io.Writer
+	s3       *S3
+	s3c      *s3.Client
+	sqs      *sqs.Client
+	DLQURL   string
+	sched    *lambdaasync.Invoker // the scheduled function's queue (fetcher or relay)
+	writerQ  *lambdaasync.Invoker // nil for relay
+	writerFn lambdaasync.Function // the writer as redrive invokes it (faults included)
+	stops    []func()
+	ledger   *Ledger
+
+	mu     sync.Mutex
+	runs   int
+	writes []lambdaasync.Result // writer deliveries of the current run
+}
+
+// New starts the functions and the local servers of o.Topology.
+func New(ctx context.Context, o Options) (p *Pipeline, err error) {
+	if o.Runtime == nil || o.SourceURL == "" || o.DatabaseURL == "" || o.SQSEndpoint == "" {
+		return nil, errors.New("pipeline: Runtime, SourceURL, DatabaseURL and SQSEndpoint are required")
+	}
+	if o.Clock == nil {
+		o.Clock = lambdaasync.RealClock{}
+	}
+	p = &Pipeline{o: o, log: o.Log, ledger: newLedger()}
+	if p.log == nil {
+		p.log = io.Discard
+	}
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+	needS3 := o.Topology == S3Handoff || (o.Topology == Destination && o.Spill)
+	common := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+	if needS3 {
+		if p.s3, err = NewS3(Bucket, KeyPrefix); err != nil {
+			return nil, err
+		}
+		p.stops = append(p.stops, p.s3.Close)
+		p.s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.s3.URL()), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+		common["AWS_ENDPOINT_URL_S3"] = p.s3.URL()
+		common["S3_FORCE_PATH_STYLE"] = "true"
+		common["BUCKET"] = Bucket
+	}
+	p.sqs = sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(o.SQSEndpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	qname := "lambdabridge-local-dlq-" + randomHex(4)
+	out, err := p.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(qname)})
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: create dead-letter queue on %s: %w", o.SQSEndpoint, err)
+	}
+	p.DLQURL = aws.ToString(out.QueueUrl)
+	dlq := lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL}
+
+	fetchEnv := merge(common, map[string]string{
+		"SOURCE_URL":        o.SourceURL,
+		"MODE":              "destination",
+		"KEY_PREFIX":        KeyPrefix,
+		"SPILL":             strconv.FormatBool(o.Spill && o.Topology == Destination),
+		"ASYNC_LIMIT_BYTES": strconv.FormatInt(o.AsyncLimitBytes, 10),
+	}, o.FetcherEnv)
+	if o.Topology == S3Handoff {
+		fetchEnv["MODE"] = "s3"
+	}
+	writeEnv := merge(common, map[string]string{"DATABASE_URL": o.DatabaseURL}, o.WriterEnv)
+
+	asyncCfg := func(name string) lambdaasync.Config {
+		return lambdaasync.Config{FunctionARN: ARN(name), MaximumRetryAttempts: o.MaxRetries, MaximumEventAge: o.MaxEventAge, OnFailure: dlq}
+	}
+	queueOpts := func(name string) []lambdaasync.Option {
+		opts := []lambdaasync.Option{lambdaasync.WithClock(o.Clock)}
+		if o.Duplicates != nil {
+			opts = append(opts, lambdaasync.WithDuplicates(func(id string) int { return o.Duplicates(name, id) }))
+		}
+		return opts
+	}
+
+	if o.Topology == Relay {
+		fn, err := p.start(ctx, Spec{Name: "relay", Package: RelayPackage, Env: merge(fetchEnv, writeEnv)})
+		if err != nil {
+			return nil, err
+		}
+		if p.sched, err = lambdaasync.New(fn, asyncCfg("relay"), queueOpts("relay")...); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+
+	if p.writerFn, err = p.start(ctx, Spec{Name: "writer", Package: WritePackage, Env: writeEnv}); err != nil {
+		return nil, err
+	}
+	if p.writerQ, err = lambdaasync.New(p.writerFn, asyncCfg("writer"), queueOpts("writer")...); err != nil {
+		return nil, err
+	}
+	fn, err := p.start(ctx, Spec{Name: "fetcher", Package: FetchPackage, Env: fetchEnv})
+	if err != nil {
+		return nil, err
+	}
+	cfg := asyncCfg("fetcher")
+	if o.Topology == Destination {
+		cfg.OnSuccess = lambdaasync.PayloadLimit(writerDestination{p}, o.AsyncLimitBytes)
+	} else {
+		fn = p.notifyAfter(fn)
+	}
+	if p.sched, err = lambdaasync.New(fn, cfg, queueOpts("fetcher")...); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// start starts a function and wraps it: observe (log + ledger) inside, faults outside.
+func (p *Pipeline) start(ctx context.Context, s Spec) (lambdaasync.Function, error) {
+	fn, stop, err := p.o.Runtime.Start(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p.stops = append(p.stops, stop)
+	return withFaults(s.Name, p.observe(s.Name, fn), p.o.Faults, p.log), nil
+}
+
+// writerDestination is the fetcher's onSuccess Lambda destination: the record becomes the
+// writer's asynchronous event.
+type writerDestination struct{ p *Pipeline }
+
+func (d writerDestination) Send(ctx context.Context, record []byte) error {
+	fmt.Fprintf(d.p.log, "  fetcher  onSuccess: destination record %d bytes (limit %d) -> writer queue\n", len(record), d.p.o.AsyncLimitBytes)
+	return d.p.handoff(ctx, record)
+}
+
+// handoff puts payload in the writer's async queue and processes it, noting in the ledger the
+// fetch it carries.
+func (p *Pipeline) handoff(ctx context.Context, payload []byte) error {
+	if err := p.ledger.handoff(ctx, payload, p.s3c); err != nil {
+		fmt.Fprintf(p.log, "  ledger: %v\n", err)
+	}
+	res, err := p.writerQ.Invoke(ctx, payload)
+	p.mu.Lock()
+	p.writes = append(p.writes, res...)
+	p.mu.Unlock()
+	for _, r := range res {
+		p.logResult("writer", r)
+	}
+	return err
+}
+
+// notifyAfter delivers, after each fetcher invocation, the S3 ObjectCreated notifications
+// of the objects it PUT (S3 invokes the writer asynchronously for each).
+func (p *Pipeline) notifyAfter(fn lambdaasync.Function) lambdaasync.Function {
+	return lambdaasync.FunctionFunc(func(ctx context.Context, id string, payload []byte) (lambdaasync.Response, error) {
+		resp, err := fn.Invoke(ctx, id, payload)
+		notes, nerr := p.s3.Notifications()
+		if nerr != nil {
+			return resp, nerr
+		}
+		for _, n := range notes {
+			fmt.Fprintf(p.log, "  s3       ObjectCreated notification (%d bytes) -> writer queue\n", len(n))
+			if herr := p.handoff(ctx, n); herr != nil {
+				return resp, herr
+			}
+		}
+		return resp, err
+	})
+}
+
+// Run is one scheduled run's outcome.
+type Run struct {
+	N     int
+	At    time.Time
+	Event []byte
+	// Scheduled are the deliveries of the schedule event to the fetcher (or relay).
+	Scheduled []lambdaasync.Result
+	// Writes are the writer deliveries this run caused (destination records, S3 notifications).
+	Writes []lambdaasync.Result
+}
+
+// Run sends one EventBridge scheduled event for time at into the scheduled function's async
+// queue and processes everything that follows, on the pipeline's clock.
+func (p *Pipeline) Run(ctx context.Context, at time.Time) (Run, error) {
+	p.mu.Lock()
+	p.runs++
+	n := p.runs
+	p.writes = nil
+	p.mu.Unlock()
+	ev, err := json.Marshal(events.CloudWatchEvent{
+		Version: "0", ID: uuid(), DetailType: "Scheduled Event", Source: "aws.events", AccountID: "000000000000",
+		Time: at.UTC().Truncate(time.Second), Region: "us-east-1",
+		Resources: []string{"arn:aws:events:us-east-1:000000000000:rule/lambdabridge-local-schedule"}, Detail: json.RawMessage(`{}`),
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("schedule event: %w", err)
+	}
+	fmt.Fprintf(p.log, "run %d at %s: EventBridge scheduled event (%d bytes) -> %s queue\n", n, at.UTC().Format(time.RFC3339), len(ev), p.scheduledName())
+	res, err := p.sched.Invoke(ctx, ev)
+	for _, r := range res {
+		p.logResult(p.scheduledName(), r)
+	}
+	p.mu.Lock()
+	run := Run{N: n, At: at, Event: ev, Scheduled: res, Writes: p.writes}
+	p.writes = nil
+	p.mu.Unlock()
+	return run, err
+}
+
+func (p *Pipeline) scheduledName() string {
+	if p.o.Topology == Relay {
+		return "relay"
+	}
+	return "fetcher"
+}
+
+func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
+	line := fmt.Sprintf("  %-8s %s after %d attempt(s)", fn, r.Condition, r.Attempts)
+	if r.SystemErrors > 0 {
+		line += fmt.Sprintf(", %d throttle(s)", r.SystemErrors)
+	}
+	if r.Condition != event.ConditionSuccess {
+		line += fmt.Sprintf(" -> onFailure: record %d bytes -> dead-letter queue", len(r.Record))
+	}
+	if r.DestinationErr != nil {
+		line += fmt.Sprintf("; DELIVERY FAILED: %v", r.DestinationErr)
+	}
+	fmt.Fprintln(p.log, line)
+}
+
+// Redrive drains the dead-letter queue into the writer (internal/redrive).
+func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) {
+	w := p.writerFn
+	if w == nil { // relay: nothing but failed fetches can be in the queue
+		w = lambdaasync.FunctionFunc(func(context.Context, string, []byte) (lambdaasync.Response, error) {
+			return lambdaasync.Response{}, errors.New("the relay topology has no writer to redrive into")
+		})
+	}
+	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: w, Wait: 0, Visibility: 30 * time.Second, Log: prefixWriter{p.log, "  redrive  "}}
+	return r.Run(ctx, 0)
+}
+
+// DLQDepth is the number of messages visible plus in flight in the dead-letter queue.
+func (p *Pipeline) DLQDepth(ctx context.Context) (int, error) {
+	out, err := p.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(p.DLQURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return 0, fmt.Errorf("dead-letter queue depth: %w", err)
+	}
+	a, _ := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
+	b, _ := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+	return a + b, nil
+}
+
+// Ledger is what the pipeline saw handed to the writer.
+func (p *Pipeline) Ledger() *Ledger { return p.ledger }
+
+// Stats returns the scheduled function's and the writer's queue counters.
+func (p *Pipeline) Stats() (scheduled, writer lambdaasync.Stats) {
+	scheduled = p.sched.Stats()
+	if p.writerQ != nil {
+		writer = p.writerQ.Stats()
+	}
+	return scheduled, writer
+}
+
+// S3 returns the local S3 server (nil when the topology has none).
+func (p *Pipeline) S3() *S3 { return p.s3 }
+
+// Close stops the functions and servers.
+func (p *Pipeline) Close() {
+	for i := len(p.stops) - 1; i >= 0; i-- {
+		p.stops[i]()
+	}
+	p.stops = nil
+}
+
+// observe logs each invocation with its sizes and notes relay stores in the ledger.
+func (p *Pipeline) observe(name string, fn lambdaasync.Function) lambdaasync.Function {
+	return lambdaasync.FunctionFunc(func(ctx context.Context, id string, payload []byte) (lambdaasync.Response, error) {
+		start := time.Now()
+		resp, err := fn.Invoke(ctx, id, payload)
+		took := time.Since(start).Round(time.Millisecond)
+		switch {
+		case err != nil:
+			fmt.Fprintf(p.log, "  %-8s invoke %s: system error: %v (%s)\n", name, short(id), err, took)
+		case resp.FunctionError != "":
+			fmt.Fprintf(p.log, "  %-8s invoke %s: %s error: %s (%s)\n", name, short(id), resp.FunctionError, clip(ErrorMessage(resp.Payload), 200), took)
+		default:
+			fmt.Fprintf(p.log, "  %-8s invoke %s: %s (%s)\n", name, short(id), describe(name, payload, resp.Payload), took)
+			if name == "relay" {
+				p.ledger.relayed(resp.Payload)
+			}
+		}
+		return resp, err
+	})
+}
+
+// describe summarises a successful response without its body.
+func describe(fn string, request, response []byte) string {
+	switch fn {
+	case "fetcher":
+		var m map[string]json.RawMessage
+		_ = json.Unmarshal(response, &m)
+		if _, ok := m["kind"]; ok {
+			var ptr envelope.Pointer
+			_ = json.Unmarshal(response, &ptr)
+			return fmt.Sprintf("fetched %s raw, %s gzip -> S3 object s3://%s/%s (pointer %d bytes)", size(ptr.RawLength), size(ptr.CompressedLength), ptr.Bucket, ptr.Key, len(response))
+		}
+		var e envelope.Envelope
+		_ = json.Unmarshal(response, &e)
+		return fmt.Sprintf("fetched %s raw, %s gzip -> envelope %d bytes", size(e.RawLength), size(e.CompressedLength), len(response))
+	case "writer", "relay":
+		var out writer.Output
+		var one writer.Stored
+		if fn == "relay" {
+			_ = json.Unmarshal(response, &one)
+			out.Fetches = []writer.Stored{one}
+		} else {
+			_ = json.Unmarshal(response, &out)
+		}
+		s := fmt.Sprintf("event %d bytes", len(request))
+		for _, f := range out.Fetches {
+			verb := "stored new row"
+			if !f.New {
+				verb = "already stored (redelivery), row"
+			}
+			s += fmt.Sprintf("; %s id=%d (%s, %s)", verb, f.ID, size(f.RawLength), f.BodyType)
+		}
+		return s
+	}
+	return fmt.Sprintf("%d bytes", len(response))
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1000*1000:
+		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
+	case n >= 1000:
+		return fmt.Sprintf("%.1f KB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func short(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	if id == "" {
+		return "(sync)"
+	}
+	return id
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func uuid() string {
+	h := randomHex(16)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// s3Getter reads handoff objects for the ledger.
+var _ blob.S3API = (*s3.Client)(nil)
