@@ -36,7 +36,9 @@ type Spec struct {
 }
 
 // ARN is the function ARN used in records for a local function name.
-func ARN(name string) string { return "arn:aws:lambda:us-east-1:000000000000:function:lambdabridge-local-" + name }
+func ARN(name string) string {
+	return "arn:aws:lambda:us-east-1:000000000000:function:lambdabridge-local-" + name
+}
 
 // Runtime starts functions. The pipeline uses the Runtime Interface Emulator with the real
 // bootstrap binaries; InProcess runs the same handler packages inside the test binary.
