@@ -25,7 +25,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
-	"github.com/lambdabridge/lambdabridge/handlers/source"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
 
@@ -117,25 +117,51 @@ func (e *env) handle(t *testing.T, payload []byte) (Output, error) {
 	return e.w.Handle(ctx, payload)
 }
 
-// fetch GETs body from an httptest source through handlers/source and encodes the envelope,
-// as the fetcher does.
-func fetch(t *testing.T, body string, contentType string) *envelope.Envelope {
+// sourceURL starts an httptest source answering body.
+func sourceURL(t *testing.T, body, contentType string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentType)
 		io.WriteString(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	f, err := source.New(source.Config{URL: srv.URL + "/items"})
+	return srv.URL + "/items"
+}
+
+// newFetcher builds the fetcher logic (handlers/fetcher) for an httptest source answering body,
+// in mode ("destination" or "s3", the latter writing to e's S3 server).
+func newFetcher(t *testing.T, e *env, mode, body string) *fetcher.Fetcher {
+	t.Helper()
+	vars := map[string]string{"SOURCE_URL": sourceURL(t, body, "application/json"), "MODE": mode, "ASYNC_LIMIT_BYTES": "1048576", "BUCKET": bucket}
+	cfg, err := fetcher.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	res, err := f.Fetch(context.Background())
+	var s3c blob.S3API
+	if e != nil {
+		s3c = e.s3
+	}
+	f, err := fetcher.New(cfg, s3c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := envelope.Encode(res.Body, envelope.Meta{Source: srv.URL + "/items", FetchedAt: res.FetchedAt, Status: res.Status, ContentType: res.ContentType})
+	return f
+}
+
+// fetchResponse runs the fetcher handler once and returns what it returned (envelope or pointer).
+func fetchResponse(t *testing.T, e *env, mode, body string) []byte {
+	t.Helper()
+	out, err := newFetcher(t, e, mode, body).Handle(context.Background(), json.RawMessage(schedulerEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fetch GETs body from an httptest source through the fetcher logic and returns the envelope.
+func fetch(t *testing.T, body string) *envelope.Envelope {
+	t.Helper()
+	e, _, err := newFetcher(t, nil, "destination", body).FetchEnvelope(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,14 +204,11 @@ func TestDeliveries(t *testing.T) {
 		inner     event.Kind
 		delivered string
 	}{
-		{"destination record with envelope", func(t *testing.T, _ *env, en *envelope.Envelope) []byte { return record(t, mustJSON(t, en)) },
-			event.KindRecord, event.KindEnvelope, "destination-record/envelope"},
-		{"destination record with s3 pointer", func(t *testing.T, e *env, en *envelope.Envelope) []byte {
-			p, err := e.blob.Put(context.Background(), en)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return record(t, mustJSON(t, p))
+		{"fetcher (destination mode) → record with envelope", func(t *testing.T, e *env, _ *envelope.Envelope) []byte {
+			return record(t, fetchResponse(t, e, "destination", body))
+		}, event.KindRecord, event.KindEnvelope, "destination-record/envelope"},
+		{"fetcher (s3 mode) → record with s3 pointer", func(t *testing.T, e *env, _ *envelope.Envelope) []byte {
+			return record(t, fetchResponse(t, e, "s3", body))
 		}, event.KindRecord, event.KindPointer, "destination-record/s3-pointer"},
 		{"bare s3 pointer", func(t *testing.T, e *env, en *envelope.Envelope) []byte {
 			p, err := e.blob.Put(context.Background(), en)
@@ -207,7 +230,7 @@ func TestDeliveries(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil)
-			en := fetch(t, body, "application/json")
+			en := fetch(t, body)
 			payload := tc.payload(t, e, en)
 			var firstID int64
 			for i := range 3 {
@@ -254,7 +277,7 @@ func TestDeliveries(t *testing.T) {
 
 func TestRecordsModeThroughWriter(t *testing.T) {
 	e := newEnv(t, map[string]string{"RECORDS_KEY": "id", "RECORDS_TABLE": "items"})
-	en := fetch(t, `[{"id":"a","v":1},{"id":"b","v":2},{"id":"c","v":3}]`, "application/json")
+	en := fetch(t, `[{"id":"a","v":1},{"id":"b","v":2},{"id":"c","v":3}]`)
 	payload := record(t, mustJSON(t, en))
 	for range 3 {
 		if _, err := e.handle(t, payload); err != nil {
@@ -265,7 +288,7 @@ func TestRecordsModeThroughWriter(t *testing.T) {
 		t.Fatalf("%d fetches and %d items rows, want 1 and 3", f, r)
 	}
 	// A body that is not an array of objects: an error and nothing written.
-	bad := fetch(t, `{"id":"x"}`, "application/json")
+	bad := fetch(t, `{"id":"x"}`)
 	if _, err := e.handle(t, record(t, mustJSON(t, bad))); err == nil || !strings.Contains(err.Error(), "not a JSON array") {
 		t.Fatalf("non-array body in records mode: %v", err)
 	}
@@ -285,7 +308,7 @@ func gzipOf(t *testing.T, raw []byte) []byte {
 
 // TestBadInput: every bad payload gets a clear error and writes nothing.
 func TestBadInput(t *testing.T) {
-	good := fetch(t, body, "application/json")
+	good := fetch(t, body)
 	zeros := make([]byte, 8<<20) // 8 MiB of zeros compress to ~8 KiB
 	tests := []struct {
 		name    string
@@ -355,7 +378,7 @@ func TestBadInput(t *testing.T) {
 func TestDatabaseDown(t *testing.T) {
 	e := newEnv(t, map[string]string{"DATABASE_URL": "proxy", "RECORDS_KEY": "id"})
 	p := e.proxy
-	en := fetch(t, `[{"id":"a"},{"id":"b"}]`, "application/json")
+	en := fetch(t, `[{"id":"a"},{"id":"b"}]`)
 	payload := record(t, mustJSON(t, en))
 	p.SetDown(true)
 	if _, err := e.handle(t, payload); err == nil {
