@@ -30,7 +30,7 @@ func program(ctx *pulumi.Context) error {
 // deployOptions are the seams tests replace: the handler build and where it writes.
 type deployOptions struct {
 	Build infra.Builder
-	// BuildDir holds one directory per function; empty means .lambdabridge/build/<stack>.
+	// BuildDir holds one directory per function; empty means .build/<stack> (git-ignored).
 	BuildDir string
 	// Report receives the text report; nil means ctx.Log.Info (Diagnostics in preview).
 	Report func(text string)
@@ -103,7 +103,7 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 
 	prefix := ctx.Project() + "-" + ctx.Stack()
 	if o.BuildDir == "" {
-		o.BuildDir = filepath.Join(".lambdabridge", "build", ctx.Stack())
+		o.BuildDir = filepath.Join(".build", ctx.Stack())
 	}
 	net, err := infra.NewNetwork(ctx, "network", &infra.NetworkArgs{
 		Topology: topo, VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT,

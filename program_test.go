@@ -977,6 +977,23 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 			t.Errorf("password auth still grants rds-db:connect %v", g["rds-db:connect"])
 		}
 	})
+	t.Run("nat-gateway on an existing VPC that has one", func(t *testing.T) {
+		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:existingNat": "true",
+			"lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1","subnet-0bbbbbbbbbbbbbbb2"]`}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range []string{"aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/route:Route", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/vpc:Vpc"} {
+			if n := m.names(typ); len(n) != 0 {
+				t.Errorf("created %s %v although the VPC already has a NAT", typ, n)
+			}
+		}
+		fn := m.named(t, "aws:lambda/function:Function", "functions-relay")
+		vc, _ := fn.in["vpcConfig"].(map[string]interface{})
+		if fmt.Sprint(vc["subnetIds"]) != "[subnet-0aaaaaaaaaaaaaaa1 subnet-0bbbbbbbbbbbbbbb2]" {
+			t.Errorf("relay subnets %v, want the given ones", vc["subnetIds"])
+		}
+	})
 	for _, tc := range []struct {
 		name, want string
 		over       map[string]string
@@ -985,6 +1002,8 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 			map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`}},
 		{"ipv6 on an existing VPC", "ipv6",
 			map[string]string{"lambdabridge:topology": "ipv6", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`}},
+		{"existingNat without an existing VPC", "existingNat",
+			map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:existingNat": "true"}},
 		{"existing database without a VPC", "vpcId",
 			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:dbPassword": "x-long-password"}},
 		{"existing database without a password", "dbPassword",
