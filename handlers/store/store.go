@@ -162,7 +162,8 @@ func (s *Store) Put(ctx context.Context, f Fetch) (Result, error) {
 	})
 	if err != nil {
 		s.discardOnBrokenConn(err)
-		return Result{}, fmt.Errorf("store: put fetch of %s at %s: %w", f.Envelope.Source, f.Envelope.FetchedAt.Format(time.RFC3339Nano), err)
+		// The source URL is left out: its query string may hold a secret.
+		return Result{}, fmt.Errorf("store: put fetch %.12s… fetched at %s: %w", f.Envelope.SHA256, f.Envelope.FetchedAt.Format(time.RFC3339Nano), err)
 	}
 	return res, nil
 }

@@ -416,3 +416,50 @@ func TestMaxRawFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretQueryNotLogged: a source URL's query (which may hold an API key) reaches the
+// database (it is part of the fetch's identity) but never the logs or the response.
+func TestSecretQueryNotLogged(t *testing.T) {
+	e := newEnv(t, nil)
+	vars := map[string]string{"SOURCE_URL": sourceURL(t, `{"ok":true}`, "application/json") + "?api_key=topsecret42", "ASYNC_LIMIT_BYTES": "1048576"}
+	cfg, err := fetcher.ConfigFromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fetcher.New(cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := f.Handle(context.Background(), json.RawMessage(schedulerEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.handle(t, record(t, resp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(e.logs.String(), "topsecret42") || strings.Contains(string(mustJSON(t, out)), "topsecret42") {
+		t.Fatalf("the query string leaked:\nlogs %s\noutput %s", e.logs, mustJSON(t, out))
+	}
+	if !strings.HasSuffix(out.Fetches[0].Source, "/items") {
+		t.Errorf("output source %q, want the URL without its query", out.Fetches[0].Source)
+	}
+	var src string
+	if err := e.db.QueryRow(context.Background(), `SELECT source FROM fetches`).Scan(&src); err != nil || src != vars["SOURCE_URL"] {
+		t.Fatalf("stored source %q, %v; want the full URL", src, err)
+	}
+}
+
+func TestSafeURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://api.example.com/v1/items?key=s3cret#frag", "https://api.example.com/v1/items"},
+		{"https://user:pw@api.example.com/x", "https://api.example.com/x"},
+		{"https://api.example.com/plain", "https://api.example.com/plain"},
+		{"://bad", "<unparseable URL>"},
+	}
+	for _, tc := range tests {
+		if got := SafeURL(tc.in); got != tc.want {
+			t.Errorf("SafeURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
