@@ -13,7 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
@@ -130,6 +135,7 @@ func count(t *testing.T, db *pgx.Conn, table string) int {
 // the record Lambda would hand the onSuccess destination (event.NewSuccessRecord) and invokes
 // the writer with it three times (at-least-once delivery); one row, with the records upserted.
 func TestFetcherThenWriterUnderEmulator(t *testing.T) {
+	binaries(t) // skips under -short before anything starts
 	src := sourceServer(t)
 	dbURL, db := database(t)
 	fetch := start(t, "fetch", "lb-fetch", "SOURCE_URL="+src.URL+"/items", "MODE=destination", "ASYNC_LIMIT_BYTES=1048576", "EXPECT_JSON=true")
@@ -190,6 +196,7 @@ func TestFetcherThenWriterUnderEmulator(t *testing.T) {
 // TestWriterRefusalsUnderEmulator: refusals come back as Lambda function errors (HTTP 200 with
 // an error document) and write nothing.
 func TestWriterRefusalsUnderEmulator(t *testing.T) {
+	binaries(t) // skips under -short before anything starts
 	dbURL, db := database(t)
 	write := start(t, "write", "lb-write", "DATABASE_URL="+dbURL)
 	failed := fmt.Sprintf(`{"version":"1.0","timestamp":"2026-11-25T09:03:00.001Z","requestContext":{"requestId":"r9","functionArn":"arn:aws:lambda:us-east-1:1:function:f:$LATEST",`+
@@ -222,8 +229,59 @@ func TestWriterRefusalsUnderEmulator(t *testing.T) {
 	}
 }
 
+// TestS3PathUnderEmulator: the fetcher in s3 mode PUTs the envelope to an in-process S3
+// server (gofakes3, reached through AWS_ENDPOINT_URL_S3, path-style) and returns a pointer;
+// the writer gets it first inside a destination record, then as an S3 event notification.
+func TestS3PathUnderEmulator(t *testing.T) {
+	binaries(t)
+	src := sourceServer(t)
+	dbURL, db := database(t)
+	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(s3srv.Close)
+	awsEnv := []string{"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "S3_FORCE_PATH_STYLE=true", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "BUCKET=lb-spill"}
+	if _, err := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}).
+		CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("lb-spill")}); err != nil {
+		t.Fatal(err)
+	}
+	fetch := start(t, "fetch", "lb-fetch", append(awsEnv, "SOURCE_URL="+src.URL+"/items", "MODE=s3")...)
+	write := start(t, "write", "lb-write", append(awsEnv, "DATABASE_URL="+dbURL)...)
+
+	r := invoke(t, fetch, []byte(schedulerEvent))
+	if r.Error != nil {
+		t.Fatalf("fetcher error: %v", r.Error)
+	}
+	var p envelope.Pointer
+	if err := json.Unmarshal(r.Payload, &p); err != nil || p.Kind != envelope.PointerKind || p.Bucket != "lb-spill" {
+		t.Fatalf("fetcher answered %s (%v), want an s3-pointer", r.Payload, err)
+	}
+	rec, err := event.NewSuccessRecord("req-s3", "arn:aws:lambda:us-east-1:123456789012:function:lb-fetch:$LATEST", time.Now(), []byte(schedulerEvent), r.Payload).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	notification := fmt.Sprintf(`{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventName":"ObjectCreated:Put",`+
+		`"s3":{"s3SchemaVersion":"1.0","bucket":{"name":"lb-spill"},"object":{"key":%q,"size":1}}}]}`, p.Key)
+	for i, payload := range [][]byte{rec, []byte(notification)} {
+		w := invoke(t, write, payload)
+		if w.Error != nil {
+			t.Fatalf("writer delivery %d: %v", i+1, w.Error)
+		}
+	}
+	// The same fetch by two routes: one row.
+	var n int
+	var sameBody bool
+	if err := db.QueryRow(context.Background(), `SELECT count(*), bool_and(body_json = $1::jsonb) FROM fetches`, body).Scan(&n, &sameBody); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || !sameBody {
+		t.Fatalf("%d rows (same body: %v), want 1", n, sameBody)
+	}
+}
+
 // TestRelayUnderEmulator: the relay bootstrap fetches and stores in one invocation.
 func TestRelayUnderEmulator(t *testing.T) {
+	binaries(t) // skips under -short before anything starts
 	src := sourceServer(t)
 	dbURL, db := database(t)
 	relay := start(t, "relay", "lb-relay", "SOURCE_URL="+src.URL+"/items", "ASYNC_LIMIT_BYTES=1048576", "DATABASE_URL="+dbURL, "RECORDS_KEY=id")
