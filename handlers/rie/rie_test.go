@@ -26,12 +26,21 @@ import (
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
 
-// binaries are built once per test process: the emulator and the three bootstraps.
+// binaries are built once per test process into buildDir: the emulator and the three bootstraps.
 var (
 	buildOnce sync.Once
+	buildDir  string
 	bins      map[string]string
 	buildErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
 
 func binaries(t *testing.T) map[string]string {
 	t.Helper()
@@ -46,6 +55,7 @@ func binaries(t *testing.T) map[string]string {
 			buildErr = err
 			return
 		}
+		buildDir = dir
 		root, err := rie.ModuleRoot(ctx, ".")
 		if err != nil {
 			buildErr = err
