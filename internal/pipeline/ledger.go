@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
@@ -100,7 +102,8 @@ func (l *Ledger) Deliveries() int {
 	return l.deliveries
 }
 
-// Rows reads the identities of every row of the fetches table.
+// Rows reads the identities of every row of the fetches table (none when the writer never
+// created it).
 func Rows(ctx context.Context, databaseURL string) ([]Identity, error) {
 	conn, err := pgx.Connect(ctx, databaseURL)
 	if err != nil {
@@ -108,6 +111,10 @@ func Rows(ctx context.Context, databaseURL string) ([]Identity, error) {
 	}
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, `SELECT source, fetched_at, sha256 FROM fetches ORDER BY id`)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table: the writer never ran
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("rows: %w", err)
 	}

@@ -345,7 +345,8 @@ func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
 	fmt.Fprintln(p.log, line)
 }
 
-// Redrive drains the dead-letter queue into the writer (internal/redrive).
+// Redrive drains the dead-letter queue into the writer (internal/redrive). A message the
+// writer fails on is hidden for one second (real time), then visible to the next Redrive.
 func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) {
 	w := p.writerFn
 	if w == nil { // relay: nothing but failed fetches can be in the queue
@@ -353,7 +354,7 @@ func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) {
 			return lambdaasync.Response{}, errors.New("the relay topology has no writer to redrive into")
 		})
 	}
-	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: w, Wait: 0, Visibility: 30 * time.Second, Log: prefixWriter{p.log, "  redrive  "}}
+	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: w, Wait: 0, Visibility: time.Second, Log: prefixWriter{p.log, "  redrive  "}}
 	return r.Run(ctx, 0)
 }
 
