@@ -25,13 +25,13 @@ const (
 	// Garbage answers 200 with a body that is not JSON.
 	Garbage
 	// Huge answers 200 with valid JSON that compresses badly: HugeBytes of random base64,
-	// too big for a destination record even gzipped.
+	// too big for a destination record even gzipped (see HugeBytes).
 	Huge
 )
 
 // HugeBytes is the raw size of a Huge response: 1.5 MB of random base64 gzips to about
-// 1.14 MB (6 bits of entropy per 8-bit character: 1.5 MB × 6/8 = 1.125 MB plus overhead),
-// over the 1 MB async payload limit.
+// 1.125 MB (6 bits of entropy per 8-bit character: 1.5 MB × 6/8), which the envelope's base64
+// turns back into about 1.5 MB (× 4/3): far over the 1 MB async payload limit.
 const HugeBytes = 1_500_000
 
 // String names the mode.
