@@ -41,10 +41,10 @@ type Config struct {
 	User     string // DB_USER
 	Auth     string // DB_AUTH: AuthPassword (default) or AuthIAM
 	Password string // DB_PASSWORD (AuthPassword only); never logged
-	// SSLMode is DB_SSLMODE. Default: verify-full when SSLRootCert is set, else require
-	// (the RDS CA bundle is not embedded; see the package documentation).
+	// SSLMode is DB_SSLMODE. Default verify-full: the server certificate is checked against
+	// SSLRootCert when set, else against the embedded Amazon RDS CA bundle (RDSRootCAs).
 	SSLMode     string
-	SSLRootCert string // DB_SSLROOTCERT: path to a PEM CA bundle (e.g. the RDS global bundle)
+	SSLRootCert string // DB_SSLROOTCERT: path to a PEM CA bundle; empty = the embedded RDS bundle
 
 	Region      string                  // AWS_REGION, for the IAM token
 	Credentials aws.CredentialsProvider // for the IAM token; set by the caller, not from the environment
@@ -121,16 +121,10 @@ func (c *Config) normalize() error {
 		c.Name = "postgres"
 	}
 	if c.SSLMode == "" {
-		c.SSLMode = "require"
-		if c.SSLRootCert != "" {
-			c.SSLMode = "verify-full"
-		}
+		c.SSLMode = "verify-full"
 	}
 	if !sslModes[c.SSLMode] {
 		return fmt.Errorf("store config: DB_SSLMODE %q is not one of disable, allow, prefer, require, verify-ca, verify-full", c.SSLMode)
-	}
-	if (c.SSLMode == "verify-ca" || c.SSLMode == "verify-full") && c.SSLRootCert == "" {
-		return fmt.Errorf("store config: DB_SSLMODE=%s needs DB_SSLROOTCERT (the RDS CA bundle is not in the system trust store)", c.SSLMode)
 	}
 	switch c.Auth {
 	case AuthPassword:
@@ -180,6 +174,15 @@ func (c Config) poolConfig() (*pgxpool.Config, error) {
 	pc.HealthCheckPeriod = time.Minute
 	if pc.ConnConfig.ConnectTimeout == 0 {
 		pc.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.URL == "" && c.SSLRootCert == "" && (c.SSLMode == "verify-ca" || c.SSLMode == "verify-full") {
+		// pgx verifies against the system roots when no sslrootcert is given; RDS's CAs
+		// are not among them, so verify against the embedded RDS bundle instead.
+		roots, err := RDSRootCAs()
+		if err != nil {
+			return nil, err
+		}
+		pc.ConnConfig.TLSConfig.RootCAs = roots
 	}
 	if c.URL == "" && c.Auth == AuthPassword {
 		pc.ConnConfig.Password = c.Password

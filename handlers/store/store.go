@@ -28,9 +28,8 @@
 // discarded and the next call connects again. With DB_AUTH=iam a fresh RDS IAM token is
 // signed locally for every new connection (BeforeConnect).
 //
-// TLS: the RDS CA bundle is not embedded (it cannot be fetched offline here). Without
-// DB_SSLROOTCERT the default sslmode is require (encrypted, server certificate not
-// verified); ship the bundle with the function and set DB_SSLROOTCERT to get verify-full.
+// TLS: the DB_* form defaults to sslmode verify-full against the Amazon RDS CA bundle
+// embedded in the binary (RDSRootCAs), or against DB_SSLROOTCERT when that names a bundle.
 package store
 
 import (
