@@ -21,6 +21,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
 
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/infra"
@@ -435,7 +436,7 @@ func TestProgramTopologies(t *testing.T) {
 			if !equalGrants(sched, map[string][]string{"lambda:InvokeFunction": {fnArn(tc.functions[0])}}) {
 				t.Errorf("schedule policy %v, want invoke on %s only", sched, tc.functions[0])
 			}
-			s := m.named(t, "aws:scheduler/schedule:Schedule", "schedule")
+			s := m.named(t, "aws:scheduler/schedule:Schedule", "schedule-trigger")
 			if tw, _ := s.in["flexibleTimeWindow"].(map[string]interface{}); tw["mode"] != "OFF" || s.in["scheduleExpression"] != "rate(10 minutes)" {
 				t.Errorf("schedule %v %v", s.in["flexibleTimeWindow"], s.in["scheduleExpression"])
 			}
@@ -597,6 +598,54 @@ func TestProgramRefusesInvalidTopology(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProgramDevStack runs the committed dev stack's config (Pulumi.dev.yaml) through
+// the program: the stack file a user previews must provision under mocks.
+func TestProgramDevStack(t *testing.T) {
+	raw, err := os.ReadFile("Pulumi.dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stack struct {
+		Config map[string]interface{} `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &stack); err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]string{}
+	for k, v := range stack.Config {
+		switch v := v.(type) {
+		case string:
+			cfg[k] = v
+		case []interface{}:
+			b, _ := json.Marshal(v)
+			cfg[k] = string(b)
+		default:
+			cfg[k] = fmt.Sprint(v)
+		}
+	}
+	if cfg["aws:region"] == "" || cfg["lambdabridge:sourceUrl"] == "" {
+		t.Fatalf("dev stack config %v lacks a region or source", cfg)
+	}
+	r, _ := planFor(t, cfg)
+	m, err := runProgram(t, cfg)
+	if err != nil {
+		t.Fatalf("dev stack: %v", err)
+	}
+	if len(m.byType("aws:lambda/function:Function")) == 0 || len(m.byType("aws:rds/instance:Instance")) != 1 {
+		t.Errorf("dev stack (chosen %s) provisioned functions %v, databases %v", r.Chosen,
+			m.names("aws:lambda/function:Function"), m.names("aws:rds/instance:Instance"))
+	}
+	ep := m.byType("aws:ec2/vpcEndpoint:VpcEndpoint")
+	if want := r.Chosen == planner.S3; (len(ep) == 1) != want {
+		t.Errorf("chosen %s: s3 endpoint %v", r.Chosen, m.names("aws:ec2/vpcEndpoint:VpcEndpoint"))
+	}
+	for _, e := range ep {
+		if e.in["serviceName"] != "com.amazonaws."+cfg["aws:region"]+".s3" {
+			t.Errorf("endpoint service %v in region %s", e.in["serviceName"], cfg["aws:region"])
+		}
 	}
 }
 

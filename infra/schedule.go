@@ -50,7 +50,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: role policy: %w", name, err)
 	}
-	sch, err := scheduler.NewSchedule(ctx, name, &scheduler.ScheduleArgs{
+	sch, err := scheduler.NewSchedule(ctx, name+"-trigger", &scheduler.ScheduleArgs{
 		ScheduleExpression:         pulumi.String(args.Expression),
 		ScheduleExpressionTimezone: pulumi.String("UTC"),
 		FlexibleTimeWindow:         &scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
