@@ -450,15 +450,8 @@ func describe(fn string, request, response []byte) string {
 	return fmt.Sprintf("%d bytes", len(response))
 }
 
-func size(n int64) string {
-	switch {
-	case n >= 1000*1000:
-		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
-	case n >= 1000:
-		return fmt.Sprintf("%.1f KB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// size renders a byte count the way the planner's report does.
+func size(n int64) string { return planner.FormatSize(n) }
 
 func short(id string) string {
 	if len(id) > 8 {
