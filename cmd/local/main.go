@@ -53,9 +53,9 @@ var sourceModes = map[string]pipeline.SourceMode{
 
 type options struct {
 	dir, stack, topology, sample, url, databaseURL, sourceMode, outDir, logs string
-	runs, duplicates                                                     int
-	timeScale                                                            float64
-	spill                                                                bool
+	runs, duplicates                                                         int
+	timeScale                                                                float64
+	spill                                                                    bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
