@@ -24,6 +24,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/infra"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -965,6 +967,65 @@ func TestProgramEnvironment(t *testing.T) {
 	lg := m.named(t, "aws:cloudwatch/logGroup:LogGroup", "functions-writer-logs")
 	if lg.in["name"] != "/aws/lambda/"+prefix+"-writer" || lg.in["retentionInDays"] != 14.0 {
 		t.Errorf("writer log group %v", lg.in)
+	}
+}
+
+// getenv reads a function's environment as the handler would see it (secrets unwrapped).
+func getenv(t *testing.T, m *mocks, role string) func(string) string {
+	t.Helper()
+	fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
+	vars := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()
+	return func(k string) string {
+		v, ok := vars[resource.PropertyKey(k)]
+		if !ok {
+			return ""
+		}
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		return v.StringValue()
+	}
+}
+
+// TestProgramEnvironmentSatisfiesHandlers feeds each function's environment to the
+// handler's own config reader: what infra sets is what the handlers accept.
+func TestProgramEnvironmentSatisfiesHandlers(t *testing.T) {
+	for _, tc := range []struct {
+		topo  string
+		spill string
+		roles []string
+	}{
+		{"destination", "false", []string{"fetcher", "writer"}},
+		{"destination", "true", []string{"fetcher", "writer"}},
+		{"s3", "false", []string{"fetcher", "writer"}},
+		{"nat-gateway", "false", []string{"relay"}},
+		{"ipv6", "false", []string{"relay"}},
+	} {
+		t.Run(tc.topo+" spill="+tc.spill, func(t *testing.T) {
+			m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": tc.topo, "lambdabridge:spill": tc.spill}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, role := range tc.roles {
+				get := getenv(t, m, role)
+				if role != "writer" {
+					fc, err := fetcher.ConfigFromEnv(get)
+					if err != nil {
+						t.Errorf("%s: the fetcher config reader refuses infra's env: %v", role, err)
+					} else if fc.NeedsBucket() != (fc.Bucket != "") {
+						t.Errorf("%s: needs a bucket %v, has %q", role, fc.NeedsBucket(), fc.Bucket)
+					}
+				}
+				if role != "fetcher" {
+					sc, err := store.ConfigFromEnv(get)
+					if err != nil {
+						t.Errorf("%s: the store config reader refuses infra's env: %v", role, err)
+					} else if sc.Auth != store.AuthIAM || sc.User != "writer" || sc.Port != infra.PostgresPort {
+						t.Errorf("%s: store config %+v", role, sc)
+					}
+				}
+			}
+		})
 	}
 }
 

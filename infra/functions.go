@@ -181,7 +181,11 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	}
 
 	if relay {
-		env := pulumi.StringMap{"SOURCE_URL": pulumi.String(args.SourceURL)}
+		// The relay reports its envelope against the async limit in its metrics too.
+		env := pulumi.StringMap{
+			"SOURCE_URL":        pulumi.String(args.SourceURL),
+			"ASYNC_LIMIT_BYTES": pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10)),
+		}
 		for k, v := range dbEnv {
 			env[k] = v
 		}
