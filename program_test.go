@@ -1181,43 +1181,47 @@ func TestProgramRealBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the handlers for linux/arm64 (slow on a cold cache)")
 	}
-	cfg := with(map[string]string{"lambdabridge:topology": "destination"})
-	b, _ := json.Marshal(cfg)
-	t.Setenv(pulumi.EnvConfig, string(b))
-	digests := map[string]string{}
-	for run := 0; run < 2; run++ {
-		m := &mocks{}
-		dir := t.TempDir()
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-			_, err := deploy(ctx, deployOptions{Build: buildHandler, BuildDir: dir})
-			return err
-		}, pulumi.WithMocks("lambdabridge", "dev", m))
-		if err != nil {
-			t.Fatalf("run %d: %v", run, err)
-		}
-		for _, role := range []string{"fetcher", "writer"} {
-			fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
-			code := fn.raw["code"]
-			if !code.IsArchive() {
-				t.Fatalf("%s code is %v, want an archive", role, code)
+	for topo, roles := range map[string][]string{"destination": {"fetcher", "writer"}, "nat-gateway": {"relay"}} {
+		t.Run(topo, func(t *testing.T) {
+			cfg := with(map[string]string{"lambdabridge:topology": topo})
+			b, _ := json.Marshal(cfg)
+			t.Setenv(pulumi.EnvConfig, string(b))
+			digests := map[string]string{}
+			for run := 0; run < 2; run++ {
+				m := &mocks{}
+				dir := t.TempDir()
+				err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+					_, err := deploy(ctx, deployOptions{Build: buildHandler, BuildDir: dir})
+					return err
+				}, pulumi.WithMocks("lambdabridge", "dev", m))
+				if err != nil {
+					t.Fatalf("run %d: %v", run, err)
+				}
+				for _, role := range roles {
+					fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
+					code := fn.raw["code"]
+					if !code.IsArchive() {
+						t.Fatalf("%s code is %v, want an archive", role, code)
+					}
+					path := code.ArchiveValue().Path
+					if want := filepath.Join(dir, role, "bootstrap.zip"); path != want {
+						t.Errorf("%s archive %s, want %s", role, path, want)
+					}
+					raw, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sum := sha256.Sum256(raw)
+					d := hex.EncodeToString(sum[:])
+					if run == 0 {
+						digests[role] = d
+						checkBootstrapZip(t, role, path)
+					} else if digests[role] != d {
+						t.Errorf("%s archive changed between identical builds: %s then %s", role, digests[role], d)
+					}
+				}
 			}
-			path := code.ArchiveValue().Path
-			if want := filepath.Join(dir, role, "bootstrap.zip"); path != want {
-				t.Errorf("%s archive %s, want %s", role, path, want)
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum := sha256.Sum256(raw)
-			d := hex.EncodeToString(sum[:])
-			if run == 0 {
-				digests[role] = d
-				checkBootstrapZip(t, role, path)
-			} else if digests[role] != d {
-				t.Errorf("%s archive changed between identical builds: %s then %s", role, digests[role], d)
-			}
-		}
+		})
 	}
 }
 
