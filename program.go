@@ -82,6 +82,9 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if err != nil {
 		return outputs, err // nothing is provisioned: preview fails with the planner's reasons
 	}
+	if cfg.SourceURL == "" {
+		return outputs, fmt.Errorf("stack config: %s:sourceUrl is required to provision (planning works without it): the URL the %s fetches", config.Namespace, topo)
+	}
 	asOf, err := time.Parse("2006-01-02", report.AsOf)
 	if err != nil {
 		return outputs, fmt.Errorf("report asOf %q: %w", report.AsOf, err)

@@ -1129,6 +1129,18 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 	}
 }
 
+func TestProgramNeedsSourceURL(t *testing.T) {
+	m, err := runProgram(t, with(map[string]string{"lambdabridge:sourceUrl": ""}))
+	if err == nil || !strings.Contains(err.Error(), "lambdabridge:sourceUrl") {
+		t.Errorf("error %v, want one naming lambdabridge:sourceUrl", err)
+	}
+	for _, r := range m.res {
+		if r.typ != "pulumi:pulumi:Stack" {
+			t.Errorf("provisioned %s %s without a source", r.typ, r.name)
+		}
+	}
+}
+
 func TestPickTopology(t *testing.T) {
 	r := &planner.Report{
 		Chosen: planner.Destination, CommonMonthlyUSD: 10, GuardrailsMonthlyUSD: 0.5, TotalMonthlyUSD: 10.5,
