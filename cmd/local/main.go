@@ -223,7 +223,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer p.Close()
 	fmt.Fprintf(stdout, "lambda   functions running under aws-lambda-rie (logs: %s); async: %d retries (waits 1 min, 2 min), max event age %s, onFailure -> %s\n",
 		logPath, po.MaxRetries, po.MaxEventAge, p.DLQURL)
-	fmt.Fprintf(stdout, "clock    Lambda time runs %gx real time\n", o.timeScale)
+	fmt.Fprintf(stdout, "clock    Lambda time runs %gx real time (\"at +m:ss\" is Lambda time since the run's event; function run times are scaled too)\n", o.timeScale)
 
 	// 5. Runs.
 	sched, err := planner.ParseSchedule(rep.Schedule)

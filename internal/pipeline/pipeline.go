@@ -120,8 +120,9 @@ type Pipeline struct {
 	stops    []func()
 	ledger   *Ledger
 
-	mu     sync.Mutex
-	runs   int
+	mu       sync.Mutex
+	runs     int
+	runStart time.Time // Lambda-clock time the current run's event was queued
 	writes []lambdaasync.Result // writer deliveries of the current run
 }
 
@@ -303,6 +304,7 @@ func (p *Pipeline) Run(ctx context.Context, at time.Time) (Run, error) {
 	p.runs++
 	n := p.runs
 	p.writes = nil
+	p.runStart = p.o.Clock.Now()
 	p.mu.Unlock()
 	ev, err := json.Marshal(events.CloudWatchEvent{
 		Version: "0", ID: uuid(), DetailType: "Scheduled Event", Source: "aws.events", AccountID: "000000000000",
@@ -396,16 +398,20 @@ func (p *Pipeline) Close() {
 // observe logs each invocation with its sizes and notes relay stores in the ledger.
 func (p *Pipeline) observe(name string, fn lambdaasync.Function) lambdaasync.Function {
 	return lambdaasync.FunctionFunc(func(ctx context.Context, id string, payload []byte) (lambdaasync.Response, error) {
+		p.mu.Lock()
+		offset := p.o.Clock.Now().Sub(p.runStart).Round(time.Second)
+		p.mu.Unlock()
 		start := time.Now()
 		resp, err := fn.Invoke(ctx, id, payload)
 		took := time.Since(start).Round(time.Millisecond)
+		head := fmt.Sprintf("  %-8s invoke %s at +%s:", name, short(id), fmtOffset(offset))
 		switch {
 		case err != nil:
-			fmt.Fprintf(p.log, "  %-8s invoke %s: system error: %v (%s)\n", name, short(id), err, took)
+			fmt.Fprintf(p.log, "%s system error: %v (%s)\n", head, err, took)
 		case resp.FunctionError != "":
-			fmt.Fprintf(p.log, "  %-8s invoke %s: %s error: %s (%s)\n", name, short(id), resp.FunctionError, clip(ErrorMessage(resp.Payload), 200), took)
+			fmt.Fprintf(p.log, "%s %s error: %s (%s)\n", head, resp.FunctionError, clip(ErrorMessage(resp.Payload), 200), took)
 		default:
-			fmt.Fprintf(p.log, "  %-8s invoke %s: %s (%s)\n", name, short(id), describe(name, payload, resp.Payload), took)
+			fmt.Fprintf(p.log, "%s %s (%s)\n", head, describe(name, payload, resp.Payload), took)
 			if name == "relay" {
 				p.ledger.relayed(resp.Payload)
 			}
@@ -452,6 +458,11 @@ func describe(fn string, request, response []byte) string {
 
 // size renders a byte count the way the planner's report does.
 func size(n int64) string { return planner.FormatSize(n) }
+
+// fmtOffset renders a Lambda-clock offset as m:ss.
+func fmtOffset(d time.Duration) string {
+	return fmt.Sprintf("%d:%02d", int(d/time.Minute), int(d%time.Minute/time.Second))
+}
 
 func short(id string) string {
 	if len(id) > 8 {
