@@ -122,8 +122,8 @@ type Pipeline struct {
 
 	mu       sync.Mutex
 	runs     int
-	runStart time.Time // Lambda-clock time the current run's event was queued
-	writes []lambdaasync.Result // writer deliveries of the current run
+	runStart time.Time            // Lambda-clock time the current run's event was queued
+	writes   []lambdaasync.Result // writer deliveries of the current run
 }
 
 // New starts the functions and the local servers of o.Topology.
