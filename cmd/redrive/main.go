@@ -1,9 +1,12 @@
 // Command redrive hands the writer's failed records back to it: it reads the dead-letter
 // queue through the SQS API, extracts from each onFailure record the writer's original input
 // (its requestPayload), invokes the writer synchronously, and deletes each message only after
-// the writer stored it.
+// the writer stored it. In the relay topologies (--relay) a failed schedule event is run
+// again through the relay instead. Failed fetcher runs are left in the queue: nothing was
+// fetched, and the next scheduled run fetches the source anew.
 //
-//	redrive --queue-url URL --writer FUNCTION                   # in AWS
+//	redrive --queue-url URL --writer FUNCTION                   # in AWS (destination, s3)
+//	redrive --queue-url URL --relay FUNCTION                    # in AWS (nat-gateway, nat-instance, ipv6)
 //	redrive --queue-url URL --endpoint http://127.0.0.1:PORT \
 //	        --writer-endpoint http://127.0.0.1:RIEPORT          # locally (fauxqs + the emulator)
 package main
@@ -46,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	region := fs.String("region", "", "AWS region (default: from the environment / profile; us-east-1 with --endpoint)")
 	writer := fs.String("writer", "", "writer function name or ARN (in AWS)")
 	writerEndpoint := fs.String("writer-endpoint", "", "Lambda Invoke endpoint of a local writer (the emulator, http://127.0.0.1:PORT); function name defaults to \"function\"")
+	relay := fs.String("relay", "", "relay function name or ARN: failed schedule events are run again through it (relay topologies)")
+	relayEndpoint := fs.String("relay-endpoint", "", "Lambda Invoke endpoint of a local relay (the emulator)")
 	max := fs.Int("max", 0, "stop after this many messages (0 = until the queue has nothing new)")
 	wait := fs.Duration("wait", 2*time.Second, "long-poll wait of each receive (at most 20s)")
 	visibility := fs.Duration("visibility", time.Minute, "how long a received message stays hidden; one the writer failed on reappears after it")
@@ -58,8 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *queueURL == "":
 		return errors.New("--queue-url is required (the dead-letter queue's URL)")
-	case *writer == "" && *writerEndpoint == "":
-		return errors.New("--writer FUNCTION (AWS) or --writer-endpoint URL (local emulator) is required")
+	case *writer == "" && *writerEndpoint == "" && *relay == "" && *relayEndpoint == "":
+		return errors.New("--writer FUNCTION (AWS) or --writer-endpoint URL (local emulator) is required; in a relay topology --relay FUNCTION or --relay-endpoint URL")
 	case *max < 0:
 		return fmt.Errorf("--max %d: must be 0 (no limit) or more", *max)
 	case *wait < 0 || *wait > 20*time.Second:
@@ -71,10 +76,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts []func(*awsconfig.LoadOptions) error
 	if *region != "" {
 		opts = append(opts, awsconfig.WithRegion(*region))
-	} else if *endpoint != "" || *writerEndpoint != "" {
+	} else if *endpoint != "" || *writerEndpoint != "" || *relayEndpoint != "" {
 		opts = append(opts, awsconfig.WithRegion("us-east-1"))
 	}
-	if *endpoint != "" && *writerEndpoint != "" { // everything local: no AWS credentials needed
+	if *endpoint != "" && *writer == "" && *relay == "" { // everything local: no AWS credentials needed
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
@@ -87,20 +92,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 		}
 	})
-	var fn lambdaasync.Function
-	if *writerEndpoint != "" {
-		name := *writer
-		if name == "" {
-			name = "function" // the emulator serves only this name
+	function := func(name, endpoint string) lambdaasync.Function {
+		switch {
+		case endpoint != "":
+			if name == "" {
+				name = "function" // the emulator serves only this name
+			}
+			return lambdaasync.LambdaFunction{Client: lambdaasync.NewEmulatorClient(endpoint), Name: name}
+		case name != "":
+			return lambdaasync.LambdaFunction{Client: lambda.NewFromConfig(cfg), Name: name}
 		}
-		fn = lambdaasync.LambdaFunction{Client: lambdaasync.NewEmulatorClient(*writerEndpoint), Name: name}
-	} else {
-		fn = lambdaasync.LambdaFunction{Client: lambda.NewFromConfig(cfg), Name: *writer}
+		return nil
 	}
-	r := &redrive.Redriver{Queue: q, QueueURL: *queueURL, Writer: fn, Wait: *wait, Visibility: *visibility, Log: stdout}
+	r := &redrive.Redriver{Queue: q, QueueURL: *queueURL, Writer: function(*writer, *writerEndpoint), Rerun: function(*relay, *relayEndpoint),
+		Wait: *wait, Visibility: *visibility, Log: stdout}
 	c, err := r.Run(ctx, *max)
-	fmt.Fprintf(stdout, "redrive: received %d, redriven %d (stored and deleted), writer failed %d, delete failed %d, failed fetches %d, unreadable %d; %d left in the queue\n",
-		c.Received, c.Redriven, c.WriterFailed, c.DeleteFailed, c.FetchFailures, c.Unreadable, c.Left())
+	fmt.Fprintf(stdout, "redrive: received %d, redriven %d (stored and deleted), writer failed %d, relay re-runs %d, delete failed %d, failed fetches left %d, unreadable %d; %d left in the queue\n",
+		c.Received, c.Redriven, c.WriterFailed, c.Rerun, c.DeleteFailed, c.FetchFailures, c.Unreadable, c.Left())
 	if err != nil {
 		return err
 	}

@@ -117,6 +117,7 @@ type Pipeline struct {
 	sched    *lambdaasync.Invoker // the scheduled function's queue (fetcher or relay)
 	writerQ  *lambdaasync.Invoker // nil for relay
 	writerFn lambdaasync.Function // the writer as redrive invokes it (faults included)
+	relayFn  lambdaasync.Function // the relay, for redrive to run failed events again
 	stops    []func()
 	ledger   *Ledger
 
@@ -190,11 +191,10 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	}
 
 	if o.Topology == Relay {
-		fn, err := p.start(ctx, Spec{Name: "relay", Package: RelayPackage, Env: merge(fetchEnv, writeEnv)})
-		if err != nil {
+		if p.relayFn, err = p.start(ctx, Spec{Name: "relay", Package: RelayPackage, Env: merge(fetchEnv, writeEnv)}); err != nil {
 			return nil, err
 		}
-		if p.sched, err = lambdaasync.New(fn, asyncCfg("relay"), queueOpts("relay")...); err != nil {
+		if p.sched, err = lambdaasync.New(p.relayFn, asyncCfg("relay"), queueOpts("relay")...); err != nil {
 			return nil, err
 		}
 		return p, nil
@@ -347,16 +347,14 @@ func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
 	fmt.Fprintln(p.log, line)
 }
 
-// Redrive drains the dead-letter queue into the writer (internal/redrive). A message the
-// writer fails on is hidden for one second (real time), then visible to the next Redrive.
+// Redrive drains the dead-letter queue into the writer (internal/redrive); in the relay
+// topology it runs failed schedule events again through the relay. A message that fails
+// again is hidden for one second (real time), then visible to the next Redrive.
 func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) {
-	w := p.writerFn
-	if w == nil { // relay: nothing but failed fetches can be in the queue
-		w = lambdaasync.FunctionFunc(func(context.Context, string, []byte) (lambdaasync.Response, error) {
-			return lambdaasync.Response{}, errors.New("the relay topology has no writer to redrive into")
-		})
+	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: p.writerFn, Wait: 0, Visibility: time.Second, Log: prefixWriter{p.log, "  redrive  "}}
+	if p.o.Topology == Relay {
+		r.Rerun = p.relayFn
 	}
-	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: w, Wait: 0, Visibility: time.Second, Log: prefixWriter{p.log, "  redrive  "}}
 	return r.Run(ctx, 0)
 }
 

@@ -19,7 +19,7 @@ import (
 var (
 	soakRuns    = flag.Int("soak.runs", 100, "scheduled runs in TestSoak")
 	soakSeed    = flag.Uint64("soak.seed", 1, "seed of TestSoak's fault RNG")
-	soakTopo    = flag.String("soak.topology", "destination", "TestSoak topology: destination, s3 or relay")
+	soakTopo    = flag.String("soak.topology", "all", "TestSoak topology: destination, s3, relay or all")
 	soakRuntime = flag.String("soak.runtime", "rie", "TestSoak runtime: rie (real bootstraps under the emulator) or in-process")
 	soakSteps   = flag.Bool("soak.steps", false, "log every step of TestSoak (with -v)")
 )
@@ -80,8 +80,17 @@ func (f *faultPlan) duplicates(fn, _ string) int {
 // zero lost, zero duplicated, and every event either succeeded or is accounted for in the
 // dead-letter queue.
 func TestSoak(t *testing.T) {
+	topos := []Topology{Destination, S3Handoff, Relay}
+	if *soakTopo != "all" {
+		topos = []Topology{Topology(*soakTopo)}
+	}
+	for _, topo := range topos {
+		t.Run(string(topo), func(t *testing.T) { soak(t, topo) })
+	}
+}
+
+func soak(t *testing.T, topo Topology) {
 	wall := time.Now()
-	topo := Topology(*soakTopo)
 	h := newHarness(t)
 	direct, proxy, viaProxy := proxied(t)
 	h.dbURL = viaProxy
@@ -104,7 +113,7 @@ func TestSoak(t *testing.T) {
 	ctx := context.Background()
 
 	dbDown := false
-	var redriven, redriveRounds, redriveWriterFailures int
+	var redriven, reruns, redriveRounds, redriveFailures int
 	doRedrive := func() {
 		c, err := p.Redrive(ctx)
 		if err != nil {
@@ -112,7 +121,11 @@ func TestSoak(t *testing.T) {
 		}
 		redriveRounds++
 		redriven += c.Redriven
-		redriveWriterFailures += c.WriterFailed
+		reruns += c.Rerun
+		redriveFailures += c.WriterFailed
+		if topo == Relay {
+			redriveFailures += c.FetchFailures
+		}
 	}
 	for i := 0; i < *soakRuns; i++ {
 		at := t0.Add(time.Duration(i) * 10 * time.Minute) // rate(10 minutes)
@@ -153,7 +166,13 @@ func TestSoak(t *testing.T) {
 	ss, ws := p.Stats()
 	writeDLQ := ws.RetriesExhausted + ws.EventAgeExceeded
 	fetchDLQ := ss.RetriesExhausted + ss.EventAgeExceeded
-	for round := 0; round < 10 && redriven < writeDLQ; round++ {
+	pending := func() bool {
+		if topo == Relay {
+			return reruns < fetchDLQ
+		}
+		return redriven < writeDLQ
+	}
+	for round := 0; round < 10 && pending(); round++ {
 		if round > 0 {
 			time.Sleep(1100 * time.Millisecond)
 		}
@@ -188,11 +207,21 @@ func TestSoak(t *testing.T) {
 	if topo != Relay {
 		q("writer", ws)
 	}
-	fmt.Fprintf(&b, "dead-letter queue: %d failed fetches (nothing fetched, left in the queue), %d failed writes\n", fetchDLQ, writeDLQ)
-	fmt.Fprintf(&b, "redrive: %d rounds, %d records redriven, %d writer failures during redrive (retried next round); %d messages left (the failed fetches)\n",
-		redriveRounds, redriven, redriveWriterFailures, depth)
-	fmt.Fprintf(&b, "rows: %d; distinct fetches handed to the writer: %d (in %d handoffs to its queue); lost %d, unexpected %d, duplicated %d\n",
-		len(stored), a.Expected, p.Ledger().Deliveries(), len(a.Lost), len(a.Unexpected), a.Duplicated)
+	if topo == Relay {
+		fmt.Fprintf(&b, "dead-letter queue: %d failed relay runs\n", fetchDLQ)
+		fmt.Fprintf(&b, "redrive: %d rounds, %d schedule events run again through the relay, %d re-runs failed (retried next round); %d messages left\n",
+			redriveRounds, reruns, redriveFailures, depth)
+	} else {
+		fmt.Fprintf(&b, "dead-letter queue: %d failed fetches (nothing fetched, left in the queue), %d failed writes\n", fetchDLQ, writeDLQ)
+		fmt.Fprintf(&b, "redrive: %d rounds, %d records redriven, %d writer failures during redrive (retried next round); %d messages left (the failed fetches)\n",
+			redriveRounds, redriven, redriveFailures, depth)
+	}
+	what := "distinct fetches handed to the writer"
+	if topo == Relay {
+		what = "distinct fetches the relay stored"
+	}
+	fmt.Fprintf(&b, "rows: %d; %s: %d (in %d handoffs); lost %d, unexpected %d, duplicated %d\n",
+		len(stored), what, a.Expected, p.Ledger().Deliveries(), len(a.Lost), len(a.Unexpected), a.Duplicated)
 	t.Log("\n" + b.String())
 
 	if !a.OK() {
@@ -207,7 +236,10 @@ func TestSoak(t *testing.T) {
 	if redriven != writeDLQ {
 		t.Errorf("redriven %d of %d failed writes", redriven, writeDLQ)
 	}
-	if depth != fetchDLQ {
+	switch {
+	case topo == Relay && (reruns != fetchDLQ || depth != 0):
+		t.Errorf("relay: %d of %d failed runs re-run, %d left in the queue; want all re-run, none left", reruns, fetchDLQ, depth)
+	case topo != Relay && depth != fetchDLQ:
 		t.Errorf("dead-letter queue holds %d, want exactly the %d failed fetches", depth, fetchDLQ)
 	}
 	if topo == Destination && len(stored) != ss.Successes {

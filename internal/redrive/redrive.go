@@ -33,8 +33,10 @@ type Kind string
 const (
 	// WriterInput: data the writer failed to store; redriven.
 	WriterInput Kind = "writer-input"
-	// FetchFailure: the fetcher (or relay) failed on a schedule event, so nothing was fetched
-	// and there is nothing to write; left in the queue for a human (or the next run).
+	// FetchFailure: the fetcher (or relay) failed on a schedule event, so nothing was stored
+	// and there is nothing to write. With Redriver.Rerun set (the relay), the event is run
+	// again; otherwise it is left in the queue (a missed run: the next scheduled run fetches
+	// the source anew).
 	FetchFailure Kind = "fetch-failure"
 	// Unreadable: neither; left in the queue.
 	Unreadable Kind = "unreadable"
@@ -83,7 +85,8 @@ type Counts struct {
 	Redriven      int // written by the writer and deleted from the queue
 	WriterFailed  int // the writer failed; left in the queue
 	DeleteFailed  int // written, but the delete failed; left in the queue (a re-run rewrites it idempotently)
-	FetchFailures int // schedule events of failed fetches; left in the queue
+	FetchFailures int // schedule events of failed fetches left in the queue (no Rerun, or it failed)
+	Rerun         int // schedule events run again by Rerun, and deleted
 	Unreadable    int // left in the queue
 }
 
@@ -96,6 +99,10 @@ type Redriver struct {
 	QueueURL string
 	// Writer is the writer function, invoked synchronously (RequestResponse).
 	Writer lambdaasync.Function
+	// Rerun, when set, is invoked synchronously with a failed schedule event: the relay,
+	// which fetches and stores in one invocation. (Not the fetcher: a synchronous invoke
+	// triggers no destination, so its fetch would go nowhere.)
+	Rerun lambdaasync.Function
 	// Wait is the long-poll wait of each receive (whole seconds, at most 20).
 	Wait time.Duration
 	// Visibility hides a received message from other consumers while it is being written;
@@ -158,31 +165,55 @@ func (r *Redriver) one(ctx context.Context, id, body, receipt *string, c *Counts
 	kind, payload, err := Classify([]byte(aws.ToString(body)))
 	switch kind {
 	case FetchFailure:
-		c.FetchFailures++
-		fmt.Fprintf(logw, "message %s: failed fetch of a schedule event (nothing was fetched, nothing to write); left in the queue\n", mid)
+		if r.Rerun == nil {
+			c.FetchFailures++
+			fmt.Fprintf(logw, "message %s: failed fetch of a schedule event (nothing was stored, nothing to write); left in the queue\n", mid)
+			return
+		}
+		if err := invoke(ctx, r.Rerun, payload); err != nil {
+			c.FetchFailures++
+			fmt.Fprintf(logw, "message %s: schedule event run again, failed (%v); left in the queue\n", mid, err)
+			return
+		}
+		if r.delete(ctx, mid, receipt, c, logw) {
+			c.Rerun++
+			fmt.Fprintf(logw, "message %s: schedule event run again and stored; deleted\n", mid)
+		}
 		return
 	case Unreadable:
 		c.Unreadable++
 		fmt.Fprintf(logw, "message %s: unreadable (%v); left in the queue\n", mid, err)
 		return
 	}
-	resp, err := r.Writer.Invoke(ctx, "", payload)
-	if err == nil && resp.FunctionError != "" {
-		err = fmt.Errorf("writer %s error: %s", resp.FunctionError, resp.Payload)
-	}
-	if err != nil {
+	if err := invoke(ctx, r.Writer, payload); err != nil {
 		c.WriterFailed++
 		fmt.Fprintf(logw, "message %s: %d-byte writer input not stored (%v); left in the queue\n", mid, len(payload), err)
 		return
 	}
-	if _, err := r.Queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.QueueURL), ReceiptHandle: receipt}); err != nil {
-		c.DeleteFailed++
-		fmt.Fprintf(logw, "message %s: stored, but delete failed (%v); left in the queue (the writer is idempotent)\n", mid, err)
-		return
+	if r.delete(ctx, mid, receipt, c, logw) {
+		c.Redriven++
+		fmt.Fprintf(logw, "message %s: %d-byte writer input stored; deleted\n", mid, len(payload))
 	}
-	c.Redriven++
-	fmt.Fprintf(logw, "message %s: %d-byte writer input stored; deleted\n", mid, len(payload))
 }
 
-// ErrLeft is returned by callers that treat messages left in the queue as a failure.
-var ErrLeft = errors.New("messages left in the dead-letter queue")
+// invoke runs fn synchronously; a function error is an error.
+func invoke(ctx context.Context, fn lambdaasync.Function, payload []byte) error {
+	if fn == nil {
+		return errors.New("no function to invoke")
+	}
+	resp, err := fn.Invoke(ctx, "", payload)
+	if err == nil && resp.FunctionError != "" {
+		err = fmt.Errorf("%s error: %s", resp.FunctionError, resp.Payload)
+	}
+	return err
+}
+
+// delete removes a message whose content is now stored; on failure it is counted and left.
+func (r *Redriver) delete(ctx context.Context, mid string, receipt *string, c *Counts, logw io.Writer) bool {
+	if _, err := r.Queue.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.QueueURL), ReceiptHandle: receipt}); err != nil {
+		c.DeleteFailed++
+		fmt.Fprintf(logw, "message %s: stored, but delete failed (%v); left in the queue (storing is idempotent)\n", mid, err)
+		return false
+	}
+	return true
+}

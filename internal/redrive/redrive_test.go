@@ -193,3 +193,38 @@ func TestRunReportsUnreadableQueue(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestRunRerunsRelayEvents: with Rerun (the relay), a failed schedule event is run again and
+// deleted when that run succeeds; one whose re-run fails stays.
+func TestRunRerunsRelayEvents(t *testing.T) {
+	srv := sqslocal.New(t)
+	ctx := context.Background()
+	url, err := srv.CreateQueue(ctx, "dlq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := strings.Replace(scheduleEvent, `"e-1"`, `"e-2"`, 1)
+	for _, ev := range []string{scheduleEvent, failing} {
+		body := failureRecord(t, "relay", []byte(ev))
+		if _, err := srv.Client().SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reruns []string
+	relay := lambdaasync.FunctionFunc(func(_ context.Context, _ string, p []byte) (lambdaasync.Response, error) {
+		reruns = append(reruns, string(p))
+		if string(p) == failing {
+			return lambdaasync.Response{Payload: []byte(`{"errorMessage":"source down"}`), FunctionError: "Unhandled"}, nil
+		}
+		return lambdaasync.Response{Payload: []byte(`{"id":1}`)}, nil
+	})
+	r := &Redriver{Queue: srv.Client(), QueueURL: url, Rerun: relay, Visibility: time.Second}
+	c, err := r.Run(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 received: 1 re-run and deleted, 1 re-run that failed and is left.
+	if want := (Counts{Received: 2, Rerun: 1, FetchFailures: 1}); c != want || len(reruns) != 2 {
+		t.Fatalf("counts %+v (re-runs %d), want %+v and 2 re-runs", c, len(reruns), want)
+	}
+}
