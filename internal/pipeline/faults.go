@@ -18,8 +18,9 @@ const (
 	NoFault Fault = iota
 	// CrashBefore: the runtime dies before the handler does anything (Runtime.ExitError).
 	CrashBefore
-	// CrashAfter: the handler does its work (the row is committed) but the runtime dies
-	// before the response is returned, so Lambda sees a failure and retries.
+	// CrashAfter: the handler does its work (the writer's row is committed, the fetcher's
+	// object is PUT) but the runtime dies before the response is returned, so Lambda sees a
+	// failure and retries.
 	CrashAfter
 	// Throttle: Lambda cannot run the function (429); the queue backs off and retries.
 	Throttle
@@ -33,7 +34,7 @@ func (f Fault) String() string {
 	case CrashBefore:
 		return "crash-before"
 	case CrashAfter:
-		return "crash-after-commit"
+		return "crash-after-handler"
 	case Throttle:
 		return "throttle"
 	}

@@ -73,7 +73,16 @@ var (
 	emuOnce sync.Once
 	emu     *Emulator
 	emuErr  error
+	emuDir  string
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if emuDir != "" {
+		os.RemoveAll(emuDir)
+	}
+	os.Exit(code)
+}
 
 // emulator builds the emulator and the bootstraps once per test binary (a few seconds each,
 // cached by the Go build cache).
@@ -91,6 +100,7 @@ func emulator(t *testing.T) *Emulator {
 			emuErr = err
 			return
 		}
+		emuDir = dir
 		e := &Emulator{ModuleRoot: root, OutDir: dir}
 		emuErr = e.Prepare(ctx, FetchPackage, WritePackage, RelayPackage)
 		emu = e

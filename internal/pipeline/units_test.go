@@ -1,0 +1,140 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+func TestCompare(t *testing.T) {
+	a := identity("s", t0, "a")
+	b := identity("s", t0.Add(time.Second), "b")
+	c := identity("s", t0.Add(2*time.Second), "c")
+	tests := []struct {
+		name                   string
+		expected, rows         []Identity
+		lost, unexpected, dups int
+	}{
+		{"all stored once", []Identity{a, b}, []Identity{b, a}, 0, 0, 0},
+		{"one lost", []Identity{a, b, c}, []Identity{a, c}, 1, 0, 0},
+		{"one stored that was never handed off", []Identity{a}, []Identity{a, b}, 0, 1, 0},
+		// a three times: 2 rows beyond the first.
+		{"duplicated", []Identity{a}, []Identity{a, a, a}, 0, 0, 2},
+	}
+	for _, tc := range tests {
+		got := Compare(tc.expected, tc.rows)
+		if len(got.Lost) != tc.lost || len(got.Unexpected) != tc.unexpected || got.Duplicated != tc.dups {
+			t.Errorf("%s: %s", tc.name, got)
+		}
+		if got.OK() != (tc.lost+tc.unexpected+tc.dups == 0) {
+			t.Errorf("%s: OK() = %v", tc.name, got.OK())
+		}
+	}
+	// The database keeps microseconds: a nanosecond fetch time matches its stored row.
+	ns := identity("s", t0.Add(1500*time.Nanosecond), "x")
+	if ns != identity("s", t0.Add(time.Microsecond), "x") {
+		t.Errorf("identity does not truncate to microseconds: %v", ns.FetchedAt)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		fault     Fault
+		ran       bool   // the inner function ran
+		fnErr     string // FunctionError seen by Lambda
+		systemErr bool
+	}{
+		{NoFault, true, "", false},
+		{CrashBefore, false, "Unhandled", false},
+		{CrashAfter, true, "Unhandled", false},
+		{Throttle, false, "", true},
+	}
+	for _, tc := range tests {
+		ran := false
+		inner := lambdaasync.FunctionFunc(func(context.Context, string, []byte) (lambdaasync.Response, error) {
+			ran = true
+			return lambdaasync.Response{Payload: []byte(`{"ok":1}`)}, nil
+		})
+		fn := withFaults("writer", inner, func(string, string) Fault { return tc.fault }, io.Discard)
+		resp, err := fn.Invoke(context.Background(), "r", []byte(`{}`))
+		if ran != tc.ran || resp.FunctionError != tc.fnErr || (err != nil) != tc.systemErr {
+			t.Errorf("%s: ran %v, function error %q, system error %v", tc.fault, ran, resp.FunctionError, err)
+		}
+	}
+}
+
+func TestTopologyOf(t *testing.T) {
+	tests := map[planner.Topology]Topology{
+		planner.Destination: Destination, planner.S3: S3Handoff,
+		planner.NATGateway: Relay, planner.NATInstance: Relay, planner.IPv6: Relay,
+	}
+	for in, want := range tests {
+		if got, err := TopologyOf(in); err != nil || got != want {
+			t.Errorf("TopologyOf(%s) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	if _, err := TopologyOf("lambda"); err == nil {
+		t.Error("TopologyOf(lambda) accepted")
+	}
+}
+
+func TestIsObjectPut(t *testing.T) {
+	tests := map[string]bool{"": true, "x-id=PutObject": true, "partNumber=1&uploadId=u": false, "tagging": false, "acl": false}
+	for q, want := range tests {
+		v, _ := url.ParseQuery(q)
+		if got := isObjectPut(v); got != want {
+			t.Errorf("isObjectPut(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+// TestSourceModes checks each behaviour of the local source over HTTP.
+func TestSourceModes(t *testing.T) {
+	s := NewSource(nil)
+	defer s.Close()
+	client := &http.Client{Timeout: 300 * time.Millisecond}
+	get := func() (int, string, error) {
+		resp, err := client.Get(s.URL())
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	_, first, _ := get()
+	_, second, _ := get()
+	if !strings.HasPrefix(first, `{"type":"FeatureCollection"`) || first == second {
+		t.Errorf("healthy documents must be JSON and differ per request: %q, %q", first, second)
+	}
+	s.SetMode(Error500)
+	if code, _, _ := get(); code != 500 {
+		t.Errorf("500 mode answered %d", code)
+	}
+	s.SetMode(Garbage)
+	if _, body, _ := get(); !strings.HasPrefix(body, "<html>") {
+		t.Errorf("garbage mode answered %q", body)
+	}
+	s.SetMode(Huge)
+	// 1,500,000 × 3/4 = 1,125,000 random bytes, base64 = 1,125,000 × 4/3 = 1,500,000 chars,
+	// inside {"blob":""} (11 bytes): 1,500,011 bytes.
+	if _, body, _ := get(); len(body) != 1_500_011 {
+		t.Errorf("huge mode answered %d bytes, want 1,500,011", len(body))
+	}
+	s.SetMode(Hang)
+	if _, _, err := get(); err == nil || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "Timeout") {
+		t.Errorf("hang mode: err = %v, want a client timeout", err)
+	}
+	hits := s.Hits()
+	if hits[Healthy] != 2 || hits[Error500] != 1 || hits[Hang] != 1 {
+		t.Errorf("hits %v", hits)
+	}
+}
