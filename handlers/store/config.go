@@ -51,6 +51,17 @@ type Config struct {
 
 	RecordsKey   string // RECORDS_KEY: records mode when set
 	RecordsTable string // RECORDS_TABLE, default DefaultRecordsTable
+
+	// AdminUser (DB_ADMIN_USER) and AdminPassword (DB_ADMIN_PASSWORD, never logged) turn on
+	// the writer bootstrap: Ensure first connects once as this user with password auth (same
+	// host, database and TLS settings) and creates the writer's role, its grants and the
+	// schema (see Bootstrap). Both or neither.
+	AdminUser     string
+	AdminPassword string
+
+	// iamRole is the role granted to the writer when it exists ("rds_iam" on RDS); a field
+	// so that tests can use a role of their own on a shared server.
+	iamRole string
 }
 
 var sslModes = map[string]bool{"disable": true, "allow": true, "prefer": true, "require": true, "verify-ca": true, "verify-full": true}
@@ -61,17 +72,19 @@ var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Z
 // handler) and validates them. Errors name the variable at fault and the accepted form.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		URL:          getenv("DATABASE_URL"),
-		Host:         getenv("DB_HOST"),
-		Name:         getenv("DB_NAME"),
-		User:         getenv("DB_USER"),
-		Auth:         getenv("DB_AUTH"),
-		Password:     getenv("DB_PASSWORD"),
-		SSLMode:      getenv("DB_SSLMODE"),
-		SSLRootCert:  getenv("DB_SSLROOTCERT"),
-		Region:       getenv("AWS_REGION"),
-		RecordsKey:   getenv("RECORDS_KEY"),
-		RecordsTable: getenv("RECORDS_TABLE"),
+		URL:           getenv("DATABASE_URL"),
+		Host:          getenv("DB_HOST"),
+		Name:          getenv("DB_NAME"),
+		User:          getenv("DB_USER"),
+		Auth:          getenv("DB_AUTH"),
+		Password:      getenv("DB_PASSWORD"),
+		SSLMode:       getenv("DB_SSLMODE"),
+		SSLRootCert:   getenv("DB_SSLROOTCERT"),
+		Region:        getenv("AWS_REGION"),
+		RecordsKey:    getenv("RECORDS_KEY"),
+		RecordsTable:  getenv("RECORDS_TABLE"),
+		AdminUser:     getenv("DB_ADMIN_USER"),
+		AdminPassword: getenv("DB_ADMIN_PASSWORD"),
 	}
 	if p := getenv("DB_PORT"); p != "" {
 		n, err := strconv.Atoi(p)
@@ -102,11 +115,18 @@ func (c *Config) normalize() error {
 			return fmt.Errorf("store config: RECORDS_TABLE %q is not a table name (want letters, digits and _, optionally schema.table)", c.RecordsTable)
 		}
 	}
+	if c.iamRole == "" {
+		c.iamRole = "rds_iam"
+	}
+	if (c.AdminUser == "") != (c.AdminPassword == "") {
+		return errors.New("store config: DB_ADMIN_USER and DB_ADMIN_PASSWORD go together (the writer bootstrap needs both, or set neither)")
+	}
 	if c.URL != "" {
-		if _, err := pgx.ParseConfig(c.URL); err != nil {
+		pc, err := pgx.ParseConfig(c.URL)
+		if err != nil {
 			return fmt.Errorf("store config: DATABASE_URL does not parse (want postgres://user@host:port/db?sslmode=...): %w", redact(err))
 		}
-		return nil
+		return c.checkAdmin(pc.User)
 	}
 	if c.Host == "" {
 		return errors.New("store config: neither DATABASE_URL nor DB_HOST is set")
@@ -126,6 +146,9 @@ func (c *Config) normalize() error {
 	if !sslModes[c.SSLMode] {
 		return fmt.Errorf("store config: DB_SSLMODE %q is not one of disable, allow, prefer, require, verify-ca, verify-full", c.SSLMode)
 	}
+	if err := c.checkAdmin(c.User); err != nil {
+		return err
+	}
 	switch c.Auth {
 	case AuthPassword:
 		if c.Password == "" {
@@ -135,6 +158,14 @@ func (c *Config) normalize() error {
 		if c.SSLMode == "disable" || c.SSLMode == "allow" || c.SSLMode == "prefer" {
 			return fmt.Errorf("store config: DB_AUTH=iam needs TLS, but DB_SSLMODE is %s (want require, verify-ca or verify-full)", c.SSLMode)
 		}
+	}
+	return nil
+}
+
+// checkAdmin refuses a bootstrap whose admin is the writer itself.
+func (c *Config) checkAdmin(writer string) error {
+	if c.AdminUser != "" && c.AdminUser == writer {
+		return fmt.Errorf("store config: DB_ADMIN_USER %q is the writer's own user: the bootstrap creates the writer's role as a different, privileged user", c.AdminUser)
 	}
 	return nil
 }
@@ -175,14 +206,8 @@ func (c Config) poolConfig() (*pgxpool.Config, error) {
 	if pc.ConnConfig.ConnectTimeout == 0 {
 		pc.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
-	if c.URL == "" && c.SSLRootCert == "" && (c.SSLMode == "verify-ca" || c.SSLMode == "verify-full") {
-		// pgx verifies against the system roots when no sslrootcert is given; RDS's CAs
-		// are not among them, so verify against the embedded RDS bundle instead.
-		roots, err := RDSRootCAs()
-		if err != nil {
-			return nil, err
-		}
-		pc.ConnConfig.TLSConfig.RootCAs = roots
+	if err := c.useRDSRoots(pc.ConnConfig); err != nil {
+		return nil, err
 	}
 	if c.URL == "" && c.Auth == AuthPassword {
 		pc.ConnConfig.Password = c.Password
@@ -197,6 +222,38 @@ func (c Config) poolConfig() (*pgxpool.Config, error) {
 		pc.BeforeConnect = c.signToken
 	}
 	return pc, nil
+}
+
+// useRDSRoots makes cc verify the server against the embedded RDS bundle where the DB_*
+// form asks for verification without naming a bundle: pgx verifies against the system
+// roots when no sslrootcert is given, and RDS's CAs are not among them.
+func (c Config) useRDSRoots(cc *pgx.ConnConfig) error {
+	if c.URL != "" || c.SSLRootCert != "" || (c.SSLMode != "verify-ca" && c.SSLMode != "verify-full") {
+		return nil
+	}
+	roots, err := RDSRootCAs()
+	if err != nil {
+		return err
+	}
+	cc.TLSConfig.RootCAs = roots
+	return nil
+}
+
+// adminConnConfig is the bootstrap's connection: the data connection's host, port, database
+// and TLS settings, as AdminUser with AdminPassword (password auth, never IAM).
+func (c Config) adminConnConfig() (*pgx.ConnConfig, error) {
+	cc, err := pgx.ParseConfig(c.connString())
+	if err != nil {
+		return nil, fmt.Errorf("store config: parse connection settings: %w", redact(err))
+	}
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = DefaultConnectTimeout
+	}
+	if err := c.useRDSRoots(cc); err != nil {
+		return nil, err
+	}
+	cc.User, cc.Password = c.AdminUser, c.AdminPassword
+	return cc, nil
 }
 
 // signToken is the BeforeConnect hook for IAM auth: it signs an RDS auth token (valid 15

@@ -54,6 +54,31 @@ func TestConfigFromEnv(t *testing.T) {
 			wantErr: []string{"DB_AUTH=iam needs TLS"}},
 		{name: "bad records table", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id", "RECORDS_TABLE": "x; DROP TABLE fetches"},
 			wantErr: []string{"RECORDS_TABLE"}},
+		{name: "writer bootstrap with DB_*", env: map[string]string{"DB_HOST": "h", "DB_USER": "writer", "DB_AUTH": "iam",
+			"DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
+			conn: "postgres://writer@h:5432/postgres?sslmode=verify-full",
+			check: func(t *testing.T, c Config) {
+				if c.AdminUser != "lbadmin" || c.AdminPassword != "hunter2" || c.iamRole != "rds_iam" {
+					t.Errorf("admin %q/%q iam role %q", c.AdminUser, c.AdminPassword, c.iamRole)
+				}
+				// The admin connection: same place and TLS, the admin's user and password.
+				cc, err := c.adminConnConfig()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cc.User != "lbadmin" || cc.Password != "hunter2" || cc.Host != "h" || cc.Database != "postgres" ||
+					cc.TLSConfig == nil || cc.TLSConfig.RootCAs == nil || cc.TLSConfig.ServerName != "h" {
+					t.Errorf("admin conn user %q host %q db %q tls %+v", cc.User, cc.Host, cc.Database, cc.TLSConfig)
+				}
+			}},
+		{name: "admin user without password", env: map[string]string{"DB_HOST": "h", "DB_USER": "writer", "DB_AUTH": "iam", "DB_ADMIN_USER": "lbadmin"},
+			wantErr: []string{"DB_ADMIN_USER and DB_ADMIN_PASSWORD"}},
+		{name: "admin password without user", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "DB_ADMIN_PASSWORD": "hunter2"},
+			wantErr: []string{"DB_ADMIN_USER and DB_ADMIN_PASSWORD"}},
+		{name: "admin is the writer", env: map[string]string{"DB_HOST": "h", "DB_USER": "lbadmin", "DB_AUTH": "iam", "DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
+			wantErr: []string{`DB_ADMIN_USER "lbadmin" is the writer's own user`}},
+		{name: "admin is the URL's user", env: map[string]string{"DATABASE_URL": "postgres://lbadmin@h/d", "DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
+			wantErr: []string{`DB_ADMIN_USER "lbadmin"`}},
 		{name: "bad URL does not echo password", env: map[string]string{"DATABASE_URL": "postgres://u:hunter2@h:port/d"},
 			wantErr: []string{"DATABASE_URL does not parse"}},
 	}

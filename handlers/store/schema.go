@@ -80,3 +80,37 @@ func migrate(ctx context.Context, tx pgx.Tx, recordsTable string) error {
 	}
 	return nil
 }
+
+// querier is what schemaCurrent reads through (a pool, a connection or a transaction).
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// schemaCurrent reports, without DDL or locks, whether the schema is at SchemaVersion or
+// newer and the records table (when recordsTable is set) exists. A writer that the
+// bootstrap left with DML grants only (no CREATE on the schema) then never needs to run
+// migrate, whose CREATE TABLE IF NOT EXISTS PostgreSQL refuses without CREATE even when
+// the table is there.
+func schemaCurrent(ctx context.Context, q querier, recordsTable string) (bool, error) {
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return false, fmt.Errorf("look up schema_version: %w", err)
+	}
+	if !exists {
+		return false, nil
+	}
+	var version int
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
+		return false, fmt.Errorf("read schema_version: %w", err)
+	}
+	if version < SchemaVersion {
+		return false, nil
+	}
+	if recordsTable == "" {
+		return true, nil
+	}
+	if err := q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, ident(recordsTable)).Scan(&exists); err != nil {
+		return false, fmt.Errorf("look up records table %s: %w", recordsTable, err)
+	}
+	return exists, nil
+}

@@ -28,6 +28,15 @@
 // discarded and the next call connects again. With DB_AUTH=iam a fresh RDS IAM token is
 // signed locally for every new connection (BeforeConnect).
 //
+// Writer bootstrap (DB_ADMIN_USER + DB_ADMIN_PASSWORD set): before the first write, Ensure
+// connects once as that admin (password auth, same host, database and TLS) and, under the
+// schema advisory lock, creates the writer's role if missing, grants it rds_iam when that
+// role exists (RDS), CONNECT and TEMPORARY on the database and USAGE on the schema, runs the
+// migrations itself (the admin owns the tables) and grants the writer only the DML it uses:
+// SELECT on schema_version, SELECT+INSERT on fetches, SELECT+INSERT+UPDATE on the records
+// table. The admin connection is then closed; the data connection stays as configured (IAM on
+// RDS). Without DB_ADMIN_* the writer migrates as itself, which needs CREATE on the schema.
+//
 // TLS: the DB_* form defaults to sslmode verify-full against the Amazon RDS CA bundle
 // embedded in the binary (RDSRootCAs), or against DB_SSLROOTCERT when that names a bundle.
 package store
@@ -53,8 +62,9 @@ type Store struct {
 	cfg  Config
 	pool *pgxpool.Pool
 
-	mu       sync.Mutex
-	migrated bool
+	mu           sync.Mutex
+	bootstrapped bool
+	migrated     bool
 }
 
 // Open prepares a Store from cfg. It does not connect: the first Ensure or Put does.
@@ -77,14 +87,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func (s *Store) Close() { s.pool.Close() }
 
 // Ensure connects if needed and creates or migrates the schema, once per process (again after
-// a failure). Call it at cold start; Put calls it too.
+// a failure). With AdminUser set it first runs the writer bootstrap as the admin (its own
+// connection, closed afterwards): role, grants and schema. Then, over the data connection, a
+// schema already current is left alone, else the writer migrates it itself (which needs
+// CREATE on the schema: the existing-database mode). Call it at cold start; Put calls it too.
 func (s *Store) Ensure(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.migrated {
 		return nil
 	}
+	if s.cfg.AdminUser != "" && !s.bootstrapped {
+		if err := bootstrap(ctx, s.cfg); err != nil {
+			return err
+		}
+		s.bootstrapped = true
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		current, err := schemaCurrent(ctx, tx, s.cfg.RecordsTable)
+		if err != nil || current {
+			return err
+		}
 		return migrate(ctx, tx, s.cfg.RecordsTable)
 	})
 	if err != nil {

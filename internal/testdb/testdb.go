@@ -69,6 +69,51 @@ func New(tb testing.TB) string {
 	return u.String()
 }
 
+// Role returns the name of a login role of the test's own (prefix plus random hex; roles
+// are shared by every database on the server) without creating it, and when the test ends
+// drops it with whatever it owns or was granted in dbURL's database. Use it for roles that
+// the code under test creates (e.g. the writer bootstrap).
+func Role(tb testing.TB, dbURL, prefix string) string {
+	tb.Helper()
+	var b [5]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatalf("testdb: random role name: %v", err)
+	}
+	name := prefix + hex.EncodeToString(b[:])
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			tb.Logf("testdb: drop role %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		var exists bool
+		if err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, name).Scan(&exists); err != nil || !exists {
+			return
+		}
+		for _, q := range []string{"DROP OWNED BY " + name, "DROP ROLE " + name} {
+			if _, err := c.Exec(ctx, q); err != nil {
+				tb.Logf("testdb: %s: %v", q, err)
+			}
+		}
+	})
+	return name
+}
+
+// AsUser returns dbURL logging in as user instead (the test server trusts local
+// connections, so no password is needed).
+func AsUser(tb testing.TB, dbURL, user string) string {
+	tb.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatalf("testdb: parse %s: %v", "database URL", err)
+	}
+	u.User = url.User(user)
+	return u.String()
+}
+
 // Proxy forwards TCP connections to a target address until it is cut. While down it
 // refuses new connections and has closed every open one, as a database restart would.
 type Proxy struct {
