@@ -463,3 +463,50 @@ func TestSafeURL(t *testing.T) {
 		}
 	}
 }
+
+// TestColdStartBootstrap: with DB_ADMIN_USER/DB_ADMIN_PASSWORD, as infra sets them, a fresh
+// database whose writer role does not exist yet gets it at cold start (Warm), and the writer
+// then stores as that role. The admin password appears in no log line.
+func TestColdStartBootstrap(t *testing.T) {
+	const adminPassword = "Master-Pa55word-never-logged"
+	dbURL := testdb.New(t)
+	role := testdb.Role(t, dbURL, "lbw_")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	vars := map[string]string{"DATABASE_URL": testdb.AsUser(t, dbURL, role), "DB_ADMIN_USER": "postgres", "DB_ADMIN_PASSWORD": adminPassword}
+	logs := &bytes.Buffer{}
+	w, closeFn, err := NewFromEnv(context.Background(), func(k string) string { return vars[k] }, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeFn)
+	w.Warm(context.Background())
+	if !strings.Contains(logs.String(), "schema ready") {
+		t.Fatalf("cold start did not get the schema ready:\n%s", logs)
+	}
+	e := &env{w: w, logs: logs}
+	out, err := e.handle(t, mustJSON(t, fetch(t, body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Fetches) != 1 || !out.Fetches[0].New {
+		t.Fatalf("output %+v, want one new fetch", out)
+	}
+	db, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	var owner string
+	var canInsert bool
+	if err := db.QueryRow(context.Background(), `SELECT pg_get_userbyid(relowner), has_table_privilege($1, 'fetches', 'INSERT') FROM pg_class WHERE oid = 'fetches'::regclass`, role).Scan(&owner, &canInsert); err != nil {
+		t.Fatal(err)
+	}
+	if owner != "postgres" || !canInsert {
+		t.Errorf("fetches owned by %s, %s may insert %v; want the admin's table the writer may insert into", owner, role, canInsert)
+	}
+	if strings.Contains(logs.String(), adminPassword) {
+		t.Errorf("the admin password is in the logs:\n%s", logs)
+	}
+}
