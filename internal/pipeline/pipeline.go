@@ -10,6 +10,11 @@
 // Emulator (Emulator), or the same packages called in process (InProcess). Faults
 // (crashes, throttles) and duplicate deliveries are injected around them; a Ledger records
 // every fetch handed to the writer so a run can prove nothing was lost or stored twice.
+//
+// cmd/local is the interactive front end. The drills and a 100-run soak per topology run in
+// `go test ./internal/pipeline` (DATABASE_URL and `npm ci` needed); the full soak is
+//
+//	go test -run TestSoak -v ./internal/pipeline -soak.runs=1000 [-soak.seed=N] [-soak.topology=destination|s3|relay|all]
 package pipeline
 
 import (
