@@ -98,5 +98,7 @@ func (e *Emulator) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 	return fn, func() { _ = f.Stop() }, nil
 }
 
-// InvokeEndpoint is not known for in-process functions; the emulator's is printed by cmd/local.
-var _ Runtime = (*Emulator)(nil)
+var (
+	_ Runtime = (*Emulator)(nil)
+	_ Runtime = InProcess{}
+)

@@ -36,7 +36,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
@@ -506,6 +505,3 @@ func uuid() string {
 	h := randomHex(16)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
-
-// s3Getter reads handoff objects for the ledger.
-var _ blob.S3API = (*s3.Client)(nil)
