@@ -263,14 +263,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rows, err := pipeline.Rows(ctx, dbURL); err == nil {
 		a := pipeline.Compare(p.Ledger().Expected(), rows)
 		if len(a.Lost) == 0 {
-			audit = "every fetch handed to the writer is stored"
+			audit = "every fetch handed to the writer (or relayed) is stored"
 		} else {
 			audit = fmt.Sprintf("%d fetches handed to the writer are NOT stored", len(a.Lost))
 		}
 	}
-	fmt.Fprintf(stdout, "summary  %d runs: %d fetched, %d failed to fetch; writer %d deliveries, %d failed; rows written %d (fetches now has %d rows); %s; dead-letter queue holds %d; took %s\n",
-		o.runs, ss.Successes, ss.RetriesExhausted+ss.EventAgeExceeded, ws.Deliveries, ws.RetriesExhausted+ws.EventAgeExceeded,
-		after-before, after, audit, depth, time.Since(start).Round(100*time.Millisecond))
+	flow := fmt.Sprintf("%d fetched, %d failed to fetch; writer %d deliveries, %d failed", ss.Successes, ss.RetriesExhausted+ss.EventAgeExceeded,
+		ws.Deliveries, ws.RetriesExhausted+ws.EventAgeExceeded)
+	if topo == pipeline.Relay {
+		flow = fmt.Sprintf("relay fetched and stored %d, %d failed", ss.Successes, ss.RetriesExhausted+ss.EventAgeExceeded)
+	}
+	fmt.Fprintf(stdout, "summary  %d runs: %s; rows written %d (fetches now has %d rows); %s; dead-letter queue holds %d; took %s\n",
+		o.runs, flow, after-before, after, audit, depth, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
