@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,6 +41,9 @@ const (
 	natAMI     = "ami-0al2023arm64"
 	vpcV6Block = "2600:1f18:abcd:ef00::/56"
 	prefix     = "lambdabridge-dev" // <project>-<stack>
+	// storedPassword is the master password in the mock stack's state: what an instance
+	// whose password input is ignored returns.
+	storedPassword = "STOREDPASSWORDFROMTHESTATE"
 )
 
 // recorded is one resource registration the mock saw.
@@ -47,6 +51,7 @@ type recorded struct {
 	typ, name, parent string
 	raw               resource.PropertyMap
 	in                map[string]interface{}
+	ignoreChanges     []string // the ignoreChanges resource option
 }
 
 // mocks records every resource and invoke and answers with plausible outputs.
@@ -58,11 +63,13 @@ type mocks struct {
 
 func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	parent := ""
+	var ignore []string
 	if a.RegisterRPC != nil {
 		parent = a.RegisterRPC.GetParent()
+		ignore = a.RegisterRPC.GetIgnoreChanges()
 	}
 	m.mu.Lock()
-	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable()})
+	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable(), ignoreChanges: ignore})
 	m.mu.Unlock()
 
 	outs := a.Inputs.Copy()
@@ -90,6 +97,11 @@ func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.Propert
 		set("name", a.Name+"-9d1e")
 		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s-9d1e", account, a.Name))
 	case "aws:rds/instance:Instance":
+		if slices.Contains(ignore, "password") {
+			// A later `up`: the engine sends (and the provider returns) the password in
+			// the state, not the one this run generated.
+			outs["password"] = resource.MakeSecret(resource.NewStringProperty(storedPassword))
+		}
 		set("address", a.Name+".c1x2y3.us-east-1.rds.amazonaws.com")
 		set("port", 5432)
 		set("resourceId", dbiID)
@@ -474,15 +486,19 @@ func TestProgramTopologies(t *testing.T) {
 			db := m.named(t, "aws:rds/instance:Instance", "database-postgres")
 			for k, want := range map[string]interface{}{
 				"publiclyAccessible": false, "storageEncrypted": true, "iamDatabaseAuthenticationEnabled": true,
-				"instanceClass": "db.t4g.micro", "engine": "postgres", "manageMasterUserPassword": true,
-				"dbSubnetGroupName": "database-subnets-5b7c",
+				"instanceClass": "db.t4g.micro", "engine": "postgres", "dbSubnetGroupName": "database-subnets-5b7c",
 			} {
 				if db.in[k] != want {
 					t.Errorf("database %s = %v, want %v", k, db.in[k], want)
 				}
 			}
-			if _, ok := db.in["password"]; ok {
-				t.Errorf("database has a password input without dbPassword")
+			// No dbPassword: a generated master password, kept after creation by
+			// ignoreChanges, and no Secrets Manager secret.
+			if v, ok := db.in["manageMasterUserPassword"]; ok {
+				t.Errorf("manageMasterUserPassword = %v, want it unset (no Secrets Manager secret)", v)
+			}
+			if pw := generatedPassword(t, db); pw == "" {
+				t.Errorf("no generated master password")
 			}
 			if sg, _ := db.in["vpcSecurityGroupIds"].([]interface{}); len(sg) != 1 || sg[0] != "database-sg-id" {
 				t.Errorf("database groups %v", db.in["vpcSecurityGroupIds"])
@@ -964,6 +980,19 @@ func TestProgramEnvironment(t *testing.T) {
 	if _, ok := we["DB_PASSWORD"]; ok {
 		t.Errorf("writer with IAM auth has DB_PASSWORD")
 	}
+	// The writer bootstrap: the master user, with the instance's (secret) password.
+	if we["DB_ADMIN_USER"] != "lbadmin" {
+		t.Errorf("writer DB_ADMIN_USER = %v, want lbadmin", we["DB_ADMIN_USER"])
+	}
+	generatedPassword(t, m.named(t, "aws:rds/instance:Instance", "database-postgres"))
+	if got := secretEnv(t, m, "writer", "DB_ADMIN_PASSWORD"); got != storedPassword {
+		t.Errorf("writer DB_ADMIN_PASSWORD is not the instance's password output (the stored one)")
+	}
+	for _, k := range []string{"DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
+		if _, ok := fe[k]; ok {
+			t.Errorf("fetcher has %s", k)
+		}
+	}
 	lg := m.named(t, "aws:cloudwatch/logGroup:LogGroup", "functions-writer-logs")
 	if lg.in["name"] != "/aws/lambda/"+prefix+"-writer" || lg.in["retentionInDays"] != 14.0 {
 		t.Errorf("writer log group %v", lg.in)
@@ -1020,8 +1049,10 @@ func TestProgramEnvironmentSatisfiesHandlers(t *testing.T) {
 					sc, err := store.ConfigFromEnv(get)
 					if err != nil {
 						t.Errorf("%s: the store config reader refuses infra's env: %v", role, err)
-					} else if sc.Auth != store.AuthIAM || sc.User != "writer" || sc.Port != infra.PostgresPort {
-						t.Errorf("%s: store config %+v", role, sc)
+					} else if sc.Auth != store.AuthIAM || sc.User != "writer" || sc.Port != infra.PostgresPort ||
+						sc.AdminUser != "lbadmin" || sc.AdminPassword == "" {
+						t.Errorf("%s: store config auth %s user %s port %d admin %q (password set %v)",
+							role, sc.Auth, sc.User, sc.Port, sc.AdminUser, sc.AdminPassword != "")
 					}
 				}
 			}
@@ -1029,19 +1060,85 @@ func TestProgramEnvironmentSatisfiesHandlers(t *testing.T) {
 	}
 }
 
-func TestProgramDatabasePassword(t *testing.T) {
-	m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:dbPassword": "correct-horse-battery"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := m.named(t, "aws:rds/instance:Instance", "database-postgres")
+// generatedPassword checks the instance's password input is a secret generated with
+// crypto/rand.Text (26 characters of A-Z and 2-7: 26 x 5 = 130 bits, none of the characters
+// RDS refuses: / ' " @ space) that later runs cannot change (ignoreChanges), and returns it.
+func generatedPassword(t *testing.T, db recorded) string {
+	t.Helper()
 	pw := db.raw["password"]
-	if !pw.IsSecret() || pw.SecretValue().Element.StringValue() != "correct-horse-battery" {
-		t.Errorf("password input %v, want the configured value as a secret", pw)
+	if !pw.IsSecret() {
+		t.Errorf("password input %v, want a secret", pw)
+		return ""
 	}
-	if v, ok := db.in["manageMasterUserPassword"]; ok && v != false {
-		t.Errorf("manageMasterUserPassword %v with dbPassword set", v)
+	v := pw.SecretValue().Element.StringValue()
+	if !regexp.MustCompile(`^[A-Z2-7]{26}$`).MatchString(v) {
+		t.Errorf("generated password has %d characters, want 26 of A-Z2-7", len(v))
 	}
+	if !slices.Contains(db.ignoreChanges, "password") {
+		t.Errorf("ignoreChanges %v, want password: a new value each run must not reach the instance", db.ignoreChanges)
+	}
+	return v
+}
+
+// secretEnv returns a function's environment variable k, failing unless it is a secret.
+func secretEnv(t *testing.T, m *mocks, role, k string) string {
+	t.Helper()
+	fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
+	v, ok := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()[resource.PropertyKey(k)]
+	if !ok || !v.IsSecret() {
+		t.Errorf("%s %s = %v, want a secret", role, k, v)
+		return ""
+	}
+	return v.SecretValue().Element.StringValue()
+}
+
+func TestProgramDatabasePassword(t *testing.T) {
+	t.Run("configured", func(t *testing.T) {
+		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:dbPassword": "correct-horse-battery"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := m.named(t, "aws:rds/instance:Instance", "database-postgres")
+		pw := db.raw["password"]
+		if !pw.IsSecret() || pw.SecretValue().Element.StringValue() != "correct-horse-battery" {
+			t.Errorf("password input %v, want the configured value as a secret", pw)
+		}
+		if v, ok := db.in["manageMasterUserPassword"]; ok {
+			t.Errorf("manageMasterUserPassword %v with dbPassword set", v)
+		}
+		// A configured password is applied on every up: changing dbPassword rotates it.
+		if slices.Contains(db.ignoreChanges, "password") {
+			t.Errorf("ignoreChanges %v: a changed dbPassword would never reach the instance", db.ignoreChanges)
+		}
+		if got := secretEnv(t, m, "writer", "DB_ADMIN_PASSWORD"); got != "correct-horse-battery" {
+			t.Errorf("writer DB_ADMIN_PASSWORD is not the configured master password")
+		}
+	})
+	t.Run("generated", func(t *testing.T) {
+		// The mock engine answers as on a later `up`: the instance's password output is
+		// the stored one, not this run's generated input. The functions must get the
+		// output, the password RDS has.
+		var pws []string
+		for run := 0; run < 2; run++ {
+			m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "nat-gateway"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pw := generatedPassword(t, m.named(t, "aws:rds/instance:Instance", "database-postgres"))
+			if got := secretEnv(t, m, "relay", "DB_ADMIN_PASSWORD"); got != storedPassword {
+				t.Errorf("relay DB_ADMIN_PASSWORD is not the instance's password output (the stored one)")
+			}
+			if u := env(t, m, "relay")["DB_ADMIN_USER"]; u != "lbadmin" {
+				t.Errorf("relay DB_ADMIN_USER = %v, want lbadmin", u)
+			}
+			pws = append(pws, pw)
+		}
+		// Each run generates anew (only ignoreChanges keeps the first): 2 x 130 random bits
+		// colliding would be a broken generator.
+		if pws[0] == pws[1] {
+			t.Errorf("two runs generated the same password")
+		}
+	})
 }
 
 func TestProgramExistingVpcAndDatabase(t *testing.T) {
@@ -1082,6 +1179,12 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 		vars := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()
 		if pw := vars["DB_PASSWORD"]; !pw.IsSecret() {
 			t.Errorf("DB_PASSWORD %v, want a secret", pw)
+		}
+		// The owner made the writer user there: no bootstrap, no master password.
+		for _, k := range []string{"DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
+			if _, ok := vars[resource.PropertyKey(k)]; ok {
+				t.Errorf("writer on an existing database has %s", k)
+			}
 		}
 		if g := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "functions-writer-policy"))); g["rds-db:connect"] != nil {
 			t.Errorf("password auth still grants rds-db:connect %v", g["rds-db:connect"])

@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"crypto/rand"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -12,7 +13,8 @@ import (
 // PostgresPort is the port the database listens on and the only one the functions may reach.
 const PostgresPort = 5432
 
-// masterUser is the RDS master user; the writer connects as DatabaseArgs.User instead.
+// masterUser is the RDS master user; the writer connects as DatabaseArgs.User instead. The
+// writer (or relay) logs in as it once per cold start to create and grant its own role.
 const masterUser = "lbadmin"
 
 // DatabaseArgs configures a Database.
@@ -24,9 +26,9 @@ type DatabaseArgs struct {
 	FunctionSecurityGroupID pulumi.StringInput
 	// Name is the database name; User the writer's database user.
 	Name, User string
-	// Password is the master password of a new instance (a secret); empty lets RDS
-	// generate and keep it in Secrets Manager (ManageMasterUserPassword). For an
-	// existing database it is the writer user's password, and required.
+	// Password is the master password of a new instance (a secret); empty makes the
+	// program generate one on the first `up` and keep it afterwards (see NewDatabase).
+	// For an existing database it is the writer user's password, and required.
 	Password string
 	// ExistingHost and ExistingSecurityGroupID use a database that already exists; the
 	// program then adds one ingress rule (5432 from the function group) to that group.
@@ -48,6 +50,11 @@ type Database struct {
 	Auth string
 	// Password is the writer's password when Auth is "password" (a secret).
 	Password pulumi.StringOutput
+	// AdminUser and AdminPassword (a secret: the instance's stored master password) let the
+	// writer bootstrap its own role at cold start; AdminUser is "" for an existing database,
+	// whose writer user the owner made.
+	AdminUser     string
+	AdminPassword pulumi.StringOutput
 }
 
 // NewDatabase registers a Database component named name.
@@ -75,6 +82,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		d.ResourceID = pulumi.String("").ToStringOutput()
 		d.Auth = "password"
 		d.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
+		d.AdminPassword = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
 	} else {
 		sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 			VpcId:       args.VpcID,
@@ -111,21 +119,30 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 			SkipFinalSnapshot:                pulumi.Bool(false),
 			FinalSnapshotIdentifier:          pulumi.Sprintf("%s-%s-final", ctx.Project(), ctx.Stack()),
 		}
-		if args.Password != "" {
-			ia.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
-		} else {
-			// pulumi-random is not on the module proxy here, and a password made with
-			// crypto/rand would change on every preview; RDS keeps a generated one in
-			// Secrets Manager instead.
-			ia.ManageMasterUserPassword = pulumi.Bool(true)
+		instOpts := []pulumi.ResourceOption{parent}
+		password := args.Password
+		if password == "" {
+			// No dbPassword: a fresh 130-bit password (26 characters of A-Z and 2-7, all
+			// allowed by RDS) on every run, of which only the first is ever used: with
+			// ignoreChanges the engine sends the value in the state instead of the
+			// program's on every update (and on a replacement), and uses the program's
+			// only when the state has none, i.e. at creation. The instance's password
+			// output, which the functions get, is therefore the stored one. No
+			// pulumi-random (not on the module proxy here) and no Secrets Manager secret
+			// (billed monthly, and unreachable from a VPC without NAT or an endpoint).
+			password = rand.Text()
+			instOpts = append(instOpts, pulumi.IgnoreChanges([]string{"password"}))
 		}
-		inst, err := rds.NewInstance(ctx, name+"-postgres", ia, parent)
+		ia.Password = pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
+		inst, err := rds.NewInstance(ctx, name+"-postgres", ia, instOpts...)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: instance: %w", name, err)
 		}
 		d.Host, d.Port, d.ResourceID = inst.Address, inst.Port, inst.ResourceId
 		d.Auth = "iam"
 		d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		d.AdminUser = masterUser
+		d.AdminPassword = pulumi.ToSecret(inst.Password.Elem()).(pulumi.StringOutput)
 	}
 
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-functions", &vpc.SecurityGroupIngressRuleArgs{

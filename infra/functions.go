@@ -159,6 +159,12 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	if args.DB.Auth == "password" {
 		dbEnv["DB_PASSWORD"] = args.DB.Password
 	}
+	if args.DB.AdminUser != "" {
+		// The writer bootstrap: at cold start the function logs in once as the master
+		// user (password auth) to create its own role and grants, then stores over IAM.
+		dbEnv["DB_ADMIN_USER"] = pulumi.String(args.DB.AdminUser)
+		dbEnv["DB_ADMIN_PASSWORD"] = args.DB.AdminPassword
+	}
 	if args.RecordsKey != "" {
 		dbEnv["RECORDS_KEY"] = pulumi.String(args.RecordsKey)
 	}
