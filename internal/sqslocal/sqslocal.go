@@ -192,6 +192,11 @@ func New(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatalf("sqslocal: %v", err)
 	}
+	return newAt(tb, root)
+}
+
+func newAt(tb testing.TB, root string) *Server {
+	tb.Helper()
 	if _, err := Bin(root); err != nil {
 		if os.Getenv("LAMBDABRIDGE_REQUIRE_DB") == "1" {
 			tb.Fatalf("sqslocal: %v — run npm ci (LAMBDABRIDGE_REQUIRE_DB=1 forbids skipping)", err)

@@ -2,7 +2,9 @@ package sqslocal
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +101,43 @@ func TestStopIsIdempotent(t *testing.T) {
 	defer cancel()
 	if err := s.ping(ctx); err == nil {
 		t.Fatal("fauxqs still answers after Stop")
+	}
+}
+
+// stopTB records Fatalf/Skipf and stops the helper, as the testing package would.
+type stopTB struct {
+	testing.TB
+	fatal, skip string
+}
+
+type stopped struct{}
+
+func (s *stopTB) Helper() {}
+func (s *stopTB) Fatalf(format string, a ...any) {
+	s.fatal = fmt.Sprintf(format, a...)
+	panic(stopped{})
+}
+func (s *stopTB) Skipf(format string, a ...any) { s.skip = fmt.Sprintf(format, a...); panic(stopped{}) }
+
+func TestMissingInstall(t *testing.T) {
+	for _, require := range []string{"", "1"} {
+		t.Setenv("LAMBDABRIDGE_REQUIRE_DB", require)
+		tb := &stopTB{TB: t}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					if _, ok := r.(stopped); !ok {
+						panic(r)
+					}
+				}
+			}()
+			newAt(tb, t.TempDir()) // no node_modules here
+		}()
+		switch {
+		case require == "1" && !strings.Contains(tb.fatal, "run npm ci"):
+			t.Errorf("with LAMBDABRIDGE_REQUIRE_DB=1: fatal %q, want it to ask for npm ci", tb.fatal)
+		case require == "" && (tb.skip == "" || tb.fatal != ""):
+			t.Errorf("without LAMBDABRIDGE_REQUIRE_DB: skip %q, fatal %q; want a skip", tb.skip, tb.fatal)
+		}
 	}
 }
