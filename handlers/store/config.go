@@ -55,7 +55,8 @@ type Config struct {
 	// AdminUser (DB_ADMIN_USER) and AdminPassword (DB_ADMIN_PASSWORD, never logged) turn on
 	// the writer bootstrap: Ensure first connects once as this user with password auth (same
 	// host, database and TLS settings) and creates the writer's role, its grants and the
-	// schema (see Bootstrap). Both or neither.
+	// schema (see the package doc). Both or neither. A role it creates has no password: it
+	// is meant for DB_AUTH=iam (rds_iam) or a server that trusts the writer (tests, local).
 	AdminUser     string
 	AdminPassword string
 
