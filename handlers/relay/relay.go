@@ -14,6 +14,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
 	"github.com/lambdabridge/lambdabridge/handlers/metrics"
+	"github.com/lambdabridge/lambdabridge/handlers/source"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 )
@@ -108,7 +109,7 @@ func (r *relay) handle(ctx context.Context, requestEvent json.RawMessage) (write
 		slog.Int("elements", sr.Elements), slog.Int64("upserted", sr.Upserted),
 		slog.Float64("fetchMs", ms(fetched.Sub(start))), slog.Float64("storeMs", ms(r.now().Sub(fetched))),
 		slog.Float64("durationMs", ms(r.now().Sub(start))))
-	return writer.Stored{ID: sr.ID, New: sr.New, Source: writer.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
+	return writer.Stored{ID: sr.ID, New: sr.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
 		RawLength: e.RawLength, BodyType: sr.BodyType, Elements: sr.Elements, Upserted: sr.Upserted}, nil
 }
 

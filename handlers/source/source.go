@@ -80,7 +80,7 @@ type Fetcher struct {
 func New(cfg Config) (*Fetcher, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("source: URL %q must be an absolute http or https URL", redact(cfg.URL))
+		return nil, fmt.Errorf("source: URL %q must be an absolute http or https URL", SafeURL(cfg.URL))
 	}
 	if cfg.Retries < 0 {
 		return nil, fmt.Errorf("source: retries must be ≥ 0, got %d", cfg.Retries)
@@ -151,7 +151,7 @@ func (e *attemptError) Unwrap() error { return e.err }
 // bounded by ctx (the Lambda deadline): a wait that would outlast it ends the retries early.
 func (f *Fetcher) Fetch(ctx context.Context) (*Result, error) {
 	start := f.Now()
-	target := redact(f.cfg.URL)
+	target := SafeURL(f.cfg.URL)
 	maxAttempts := f.cfg.Retries + 1
 	var last *attemptError
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
@@ -289,8 +289,10 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// redact returns the URL without user info, query and fragment, which may carry secrets.
-func redact(raw string) string {
+// SafeURL returns the URL without user info, query and fragment, which may carry secrets (an
+// API key in the query string, a password in the user info). Use it before a source URL is
+// logged, returned or put in an error; an unparseable URL gives "<unparseable URL>".
+func SafeURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "<unparseable URL>"
@@ -303,7 +305,7 @@ func redact(raw string) string {
 func scrub(err error, full string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("%s %q: %w", ue.Op, redact(full), ue.Err)
+		return fmt.Errorf("%s %q: %w", ue.Op, SafeURL(full), ue.Err)
 	}
 	return err
 }

@@ -331,7 +331,19 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			t.Errorf("New(%+v) error = %v, want %q", tc.cfg, err, tc.want)
 		}
 	}
-	if got := redact("https://user:pw@api.example.com/v1/x?key=abc#frag"); got != "https://api.example.com/v1/x" {
-		t.Errorf("redact = %q", got)
+}
+
+func TestSafeURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://api.example.com/v1/items?key=s3cret#frag", "https://api.example.com/v1/items"},
+		{"https://user:pw@api.example.com/x", "https://api.example.com/x"},
+		{"https://user:pw@api.example.com/v1/x?key=abc#frag", "https://api.example.com/v1/x"},
+		{"https://api.example.com/plain", "https://api.example.com/plain"},
+		{"://bad", "<unparseable URL>"},
+	}
+	for _, tc := range tests {
+		if got := SafeURL(tc.in); got != tc.want {
+			t.Errorf("SafeURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

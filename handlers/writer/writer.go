@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -102,21 +101,21 @@ func (w *Writer) Handle(ctx context.Context, payload json.RawMessage) (Output, e
 		t := w.now()
 		raw, err := e.Decode(w.maxRaw())
 		if err != nil {
-			log.Error("decode envelope", "error", err.Error(), "source", SafeURL(e.Source), "compressedBytes", e.CompressedLength, "rawBytes", e.RawLength)
-			return Output{}, fmt.Errorf("writer: envelope of %s fetched at %s: %w", SafeURL(e.Source), e.FetchedAt.Format(time.RFC3339Nano), err)
+			log.Error("decode envelope", "error", err.Error(), "source", source.SafeURL(e.Source), "compressedBytes", e.CompressedLength, "rawBytes", e.RawLength)
+			return Output{}, fmt.Errorf("writer: envelope of %s fetched at %s: %w", source.SafeURL(e.Source), e.FetchedAt.Format(time.RFC3339Nano), err)
 		}
 		decoded := w.now()
 		res, err := w.Store.Put(ctx, store.Fetch{Envelope: e, Raw: raw, DeliveredAs: delivered, FetchRequestID: fetchReq})
 		if err != nil {
-			log.Error("store", "error", err.Error(), "source", SafeURL(e.Source), "rawBytes", len(raw))
+			log.Error("store", "error", err.Error(), "source", source.SafeURL(e.Source), "rawBytes", len(raw))
 			return Output{}, fmt.Errorf("writer: %w", err)
 		}
 		log.Info("stored",
-			"source", SafeURL(e.Source), "fetchedAt", e.FetchedAt, "sha256", e.SHA256,
+			"source", source.SafeURL(e.Source), "fetchedAt", e.FetchedAt, "sha256", e.SHA256,
 			"compressedBytes", e.CompressedLength, "rawBytes", len(raw), "bodyType", res.BodyType,
 			"id", res.ID, "new", res.New, "elements", res.Elements, "upserted", res.Upserted,
 			"decodeMs", ms(decoded.Sub(t)), "storeMs", ms(w.now().Sub(decoded)))
-		out.Fetches = append(out.Fetches, Stored{ID: res.ID, New: res.New, Source: SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
+		out.Fetches = append(out.Fetches, Stored{ID: res.ID, New: res.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
 			RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted})
 	}
 	log.Info("done", "fetches", len(out.Fetches), "durationMs", ms(w.now().Sub(start)))
@@ -172,17 +171,6 @@ func (w *Writer) now() time.Time {
 		return w.Now()
 	}
 	return time.Now()
-}
-
-// SafeURL drops the user info, query and fragment of a source URL before it is logged or
-// returned: a query string may carry an API key.
-func SafeURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparseable URL>"
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

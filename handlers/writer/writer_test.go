@@ -450,20 +450,6 @@ func TestSecretQueryNotLogged(t *testing.T) {
 	}
 }
 
-func TestSafeURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://api.example.com/v1/items?key=s3cret#frag", "https://api.example.com/v1/items"},
-		{"https://user:pw@api.example.com/x", "https://api.example.com/x"},
-		{"https://api.example.com/plain", "https://api.example.com/plain"},
-		{"://bad", "<unparseable URL>"},
-	}
-	for _, tc := range tests {
-		if got := SafeURL(tc.in); got != tc.want {
-			t.Errorf("SafeURL(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // TestColdStartBootstrap: with DB_ADMIN_USER/DB_ADMIN_PASSWORD, as infra sets them, a fresh
 // database whose writer role does not exist yet gets it at cold start (Warm), and the writer
 // then stores as that role. The admin password appears in no log line.
