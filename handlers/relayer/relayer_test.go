@@ -1,4 +1,4 @@
-package main
+package relayer
 
 import (
 	"bufio"
@@ -30,14 +30,14 @@ func lambdaCtx(id string) context.Context {
 }
 
 type fixture struct {
-	r      *relay
+	r      *Relay
 	db     *pgx.Conn
 	stdout *bytes.Buffer
 	proxy  *testdb.Proxy
 }
 
 // newFixture starts an httptest source answering with status and body, a fresh database
-// behind a cuttable proxy, and a relay built by newFromEnv as the bootstrap does.
+// behind a cuttable proxy, and a relay built by NewFromEnv as the bootstrap does.
 func newFixture(t *testing.T, status int, body string, extra map[string]string) *fixture {
 	t.Helper()
 	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +58,7 @@ func newFixture(t *testing.T, status int, body string, extra map[string]string) 
 		vars[k] = v
 	}
 	stdout := &bytes.Buffer{}
-	r, closeFn, err := newFromEnv(context.Background(), func(k string) string { return vars[k] }, stdout)
+	r, closeFn, err := NewFromEnv(context.Background(), func(k string) string { return vars[k] }, stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func (f *fixture) emf(t *testing.T) []map[string]any {
 func TestRelayFetchesAndStores(t *testing.T) {
 	body := `[{"id":"a","v":1},{"id":"b","v":2}]`
 	f := newFixture(t, 200, body, map[string]string{"RECORDS_KEY": "id"})
-	out, err := f.r.handle(lambdaCtx("relay-req-1"), json.RawMessage(schedulerEvent))
+	out, err := f.r.Handle(lambdaCtx("relay-req-1"), json.RawMessage(schedulerEvent))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestRelayFetchesAndStores(t *testing.T) {
 		t.Errorf("stdout carries the body:\n%s", f.stdout)
 	}
 	// Each invocation is a new fetch: a second run adds a row.
-	if _, err := f.r.handle(lambdaCtx("relay-req-2"), json.RawMessage(schedulerEvent)); err != nil {
+	if _, err := f.r.Handle(lambdaCtx("relay-req-2"), json.RawMessage(schedulerEvent)); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.rows(t); n != 2 {
@@ -184,7 +184,7 @@ func TestRelayFailures(t *testing.T) {
 			f := newFixture(t, tc.status, tc.body, tc.extra)
 			f.r.fetch.Source().Sleep = func(context.Context, time.Duration) error { return nil }
 			f.proxy.SetDown(tc.cut)
-			_, err := f.r.handle(lambdaCtx("r"), json.RawMessage(schedulerEvent))
+			_, err := f.r.Handle(lambdaCtx("r"), json.RawMessage(schedulerEvent))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}
@@ -207,7 +207,7 @@ func TestRelayConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := newFromEnv(context.Background(), func(k string) string { return tc.vars[k] }, io.Discard)
+			_, _, err := NewFromEnv(context.Background(), func(k string) string { return tc.vars[k] }, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
 			}

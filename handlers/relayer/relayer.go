@@ -1,4 +1,9 @@
-package main
+// Package relayer is the relay function's logic: the single VPC function of the nat-gateway,
+// nat-instance and ipv6 topologies fetches the source (handlers/fetcher's HTTP half) and stores
+// the body in PostgreSQL (handlers/store) in one invocation, writing the fetcher's EMF
+// guardrail line. Its environment is the union of the fetcher's and the writer's. The
+// bootstrap is handlers/relay.
+package relayer
 
 import (
 	"context"
@@ -22,8 +27,8 @@ import (
 // deliveredAs is the fetches.delivered_as value of a relayed fetch.
 const deliveredAs = "relay"
 
-// relay fetches the source and stores the body in one invocation.
-type relay struct {
+// Relay fetches the source and stores the body in one invocation.
+type Relay struct {
 	fetch        *fetcher.Fetcher
 	store        writer.Storer
 	limit        int64 // ASYNC_LIMIT_BYTES: the guardrail's reference (what a split topology could carry)
@@ -48,10 +53,10 @@ func relayEnv(getenv func(string) string) func(string) string {
 	}
 }
 
-// newFromEnv builds the relay from the environment: the fetcher's variables (SOURCE_URL,
+// NewFromEnv builds the relay from the environment: the fetcher's variables (SOURCE_URL,
 // timeouts, retries, caps, SOURCE_HEADERS, ASYNC_LIMIT_BYTES) and the writer's database
 // variables (DATABASE_URL or DB_*, RECORDS_*).
-func newFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (*relay, func(), error) {
+func NewFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (*Relay, func(), error) {
 	if strings.TrimSpace(getenv("ASYNC_LIMIT_BYTES")) == "" {
 		return nil, nil, errors.New("relay config: ASYNC_LIMIT_BYTES is required (the async payload limit from the price book; the relay reports the size its envelope would have as a destination record against it)")
 	}
@@ -68,14 +73,14 @@ func newFromEnv(ctx context.Context, getenv func(string) string, stdout io.Write
 	if err != nil {
 		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
-	return &relay{fetch: f, store: st, limit: cfg.AsyncLimitBytes, metrics: stdout, log: logger, now: time.Now,
+	return &Relay{fetch: f, store: st, limit: cfg.AsyncLimitBytes, metrics: stdout, log: logger, now: time.Now,
 		functionName: lambdacontext.FunctionName}, st.Close, nil
 }
 
-// handle fetches the source, stores the body and writes one EMF line (the fetcher's
+// Handle fetches the source, stores the body and writes one EMF line (the fetcher's
 // guardrail metrics, RecordBytes being the record the envelope would need in a split
 // topology) and one log line. It returns what it stored, never the body.
-func (r *relay) handle(ctx context.Context, requestEvent json.RawMessage) (writer.Stored, error) {
+func (r *Relay) Handle(ctx context.Context, requestEvent json.RawMessage) (writer.Stored, error) {
 	start := r.now()
 	e, res, err := r.fetch.FetchEnvelope(ctx)
 	if err != nil {
@@ -111,6 +116,16 @@ func (r *relay) handle(ctx context.Context, requestEvent json.RawMessage) (write
 		slog.Float64("durationMs", ms(r.now().Sub(start))))
 	return writer.Stored{ID: sr.ID, New: sr.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
 		RawLength: e.RawLength, BodyType: sr.BodyType, Elements: sr.Elements, Upserted: sr.Upserted}, nil
+}
+
+// Warm connects and migrates the schema at cold start when the store supports it. A failure
+// is logged, not fatal: the first invocation tries again and reports the error.
+func (r *Relay) Warm(ctx context.Context) {
+	if e, ok := r.store.(interface{ Ensure(context.Context) error }); ok {
+		if err := e.Ensure(ctx); err != nil {
+			r.log.Warn("cold start: schema not ready, will retry on first invocation", "error", err.Error())
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
