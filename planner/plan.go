@@ -108,9 +108,9 @@ func validate(in Input, book *Book) error {
 	if in.CompressedBytes <= 0 {
 		return badInput("compressed size %d: want a positive size like 19KB", in.CompressedBytes)
 	}
-	if in.CompressedBytes > in.PayloadBytes {
-		return badInput("compressed size %s is larger than the payload %s: measure both with the fetcher's codec (--sample or --measure)",
-			groupInt(in.CompressedBytes), groupInt(in.PayloadBytes))
+	if in.CompressedBytes > MaxGzipBytes(in.PayloadBytes) {
+		return badInput("compressed size %s is larger than the payload %s plus gzip's worst-case overhead (%s B at most): measure both with the fetcher's codec (--sample or --measure)",
+			groupInt(in.CompressedBytes), groupInt(in.PayloadBytes), groupInt(MaxGzipBytes(in.PayloadBytes)))
 	}
 	if !book.HasRegion(in.Region) {
 		return book.unknownRegion(in.Region)
@@ -170,6 +170,15 @@ func DefaultGuardrails(t Topology) Guardrails {
 
 // GuardrailAlarms is DefaultGuardrails(t).Alarms.
 func GuardrailAlarms(t Topology) int { return DefaultGuardrails(t).Alarms }
+
+// MaxGzipBytes bounds what the fetcher's gzip can make of raw bytes: an
+// incompressible payload (random or already compressed) grows, because deflate
+// falls back to stored blocks (5 bytes per block, Go's compressor flushing one
+// about every 16 KiB) inside gzip's 18-byte header and trailer. Measured with
+// envelope.Compress on random data: 1 B -> +24, 64 KiB -> +43, 1 MiB -> +343,
+// 5 MiB -> +1,623. The bound raw + 64 + raw/1024 covers that with room, so a
+// measured incompressible payload is planned while swapped sizes are refused.
+func MaxGzipBytes(raw int64) int64 { return raw + 64 + raw/1024 }
 
 // UsableRecordBytes is the part of an async payload limit a destination record may
 // use: the limit less RecordMarginPercent (rounded down to whole bytes).

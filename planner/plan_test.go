@@ -398,6 +398,35 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestIncompressiblePayload: gzip makes random or already-compressed data a little
+// larger; such a measured payload is planned, not refused as swapped sizes.
+func TestIncompressiblePayload(t *testing.T) {
+	// Record = 2,048 B of fields + 4 x ceil(compressed / 3); usable 996,148 B (as of 2026-11-25).
+	tests := []struct {
+		raw, compressed int64
+		fits            bool
+	}{
+		// measured: 1 B of random data gzips to 25 B; bound 1 + 64 + 0 = 65.
+		// Record 2,048 + 4 x 9 = 2,084 B: fits.
+		{1, 25, true},
+		// exactly at the bound: 279,000 + 64 + floor(279,000 / 1,024) = 279,336.
+		// Record 2,048 + 4 x 93,112 = 374,496 B: fits.
+		{279000, 279336, true},
+		// measured: 1 MiB random -> +343; bound 1,048,576 + 64 + 1,024 = 1,049,664.
+		// Record 2,048 + 4 x 349,640 = 1,400,608 B > 996,148: destination invalid.
+		{1048576, 1048919, false},
+	}
+	for _, tc := range tests {
+		in := seed()
+		in.PayloadBytes, in.CompressedBytes = tc.raw, tc.compressed
+		r := mustPlan(t, in)
+		if r.Payload.Fits != tc.fits || r.Find(Destination).Valid != tc.fits {
+			t.Errorf("raw %d, compressed %d: fits %v, destination valid %v; want %v",
+				tc.raw, tc.compressed, r.Payload.Fits, r.Find(Destination).Valid, tc.fits)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -407,6 +436,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, `region "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
 		{"empty region", func(in *Input) { in.Region = "" }, "known regions"},
 		{"compressed larger than raw", func(in *Input) { in.CompressedBytes = 280000 }, "compressed size 280,000 is larger than the payload 279,000"},
+		// one byte over gzip's bound: 279,000 + 64 + floor(279,000 / 1,024) = 279,000 + 64 + 272 = 279,336
+		{"compressed over the gzip bound", func(in *Input) { in.CompressedBytes = 279337 }, "(279,336 B at most)"},
 		{"negative payload", func(in *Input) { in.PayloadBytes = -1 }, "payload size -1: want a positive size"},
 		{"zero compressed", func(in *Input) { in.CompressedBytes = 0 }, "compressed size 0: want a positive size"},
 		{"unknown free tier", func(in *Input) { in.FreeTier = "free-plan" }, `free tier "free-plan": want always-free, legacy-12-month or none`},

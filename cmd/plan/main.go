@@ -200,6 +200,9 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			continue
 		}
 		if err := cfg.Set(k.key, fs.Lookup(k.name).Value.String()); err != nil {
+			if k.name == "region" {
+				return usagef("--%s: %w; known regions: %s", k.name, err, knownRegions())
+			}
 			return usagef("--%s: %w", k.name, err)
 		}
 	}
@@ -227,6 +230,10 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.PayloadBytes == 0 || cfg.CompressedBytes == 0 {
 		return usagef("no measured payload: give --payload and --compressed, --sample FILE or --measure URL, "+
 			"or set lambdabridge:payloadSize and lambdabridge:compressedSize in Pulumi.%s.yaml", o.stack)
+	}
+	if max := planner.MaxGzipBytes(cfg.PayloadBytes); cfg.CompressedBytes > max {
+		return usagef("%s: compressed size %d is larger than %s %d plus gzip's worst-case overhead (%d at most): measure both with --sample or --measure",
+			origin(o, "compressed"), cfg.CompressedBytes, origin(o, "payload"), cfg.PayloadBytes, max)
 	}
 	if cfg.AsOf == "" {
 		cfg.AsOf = c.now().UTC().Format(time.DateOnly)
@@ -258,6 +265,15 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// knownRegions lists the embedded price book's regions for an error message.
+func knownRegions() string {
+	book, err := planner.LoadBook("")
+	if err != nil {
+		return "(the embedded price book does not load: " + err.Error() + ")"
+	}
+	return strings.Join(book.Regions(), ", ")
 }
 
 // origin names where a value came from: the flag if it was given, else the config key.

@@ -305,7 +305,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 	}{
 		{"size", []string{"--payload", "12XB"}, `plan: --payload: "12XB" is not a size like 279KB, 19KiB, 1MB or bytes`},
 		{"compressed size", []string{"--compressed", "abc"}, `plan: --compressed: "abc" is not a size`},
-		{"compressed larger than raw", []string{"--compressed", "300KB"}, `compressed size 300,000 is larger than the payload 279,000`},
+		{"compressed larger than raw", []string{"--compressed", "300KB"}, `plan: --compressed: compressed size 300000 is larger than config lambdabridge:payloadSize (stack dev) 279000 plus gzip's worst-case overhead (279336 at most)`},
 		{"memory", []string{"--memory", "abc"}, `plan: --memory: "abc" is not an integer (128-10240)`},
 		{"memory range", []string{"--memory", "64"}, `plan: --memory: 64 is out of range (128-10240)`},
 		{"arch", []string{"--arch", "arm"}, `plan: --arch: "arm" is not one of arm64, x86_64`},
@@ -316,7 +316,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"ipv6", []string{"--ipv6", "maybe"}, `plan: --ipv6: "maybe" is not one of true, false, unknown`},
 		{"as of", []string{"--as-of", "2025-13-01"}, `plan: --as-of: "2025-13-01" is not a date YYYY-MM-DD`},
 		{"schedule", []string{"--schedule", "every 10 minutes"}, `plan: --schedule: "every 10 minutes"`},
-		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not an AWS region name like ap-northeast-1`},
+		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not an AWS region name like ap-northeast-1; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
 		{"unknown region lists the known ones", []string{"--region", "eu-north-1"},
 			`plan: --region "eu-north-1": not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
 		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json or markdown`},
@@ -400,6 +400,34 @@ func TestSample(t *testing.T) {
 	r = run(t, testCLI(nil), "--dir", dir, "--sample", samplePath)
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "measured "+samplePath) || !strings.Contains(r.stdout, "raw 278715 bytes") {
 		t.Errorf("exit %d stdout %q", r.code, r.stdout)
+	}
+}
+
+// TestSampleIncompressible: gzip makes random bytes slightly larger; the measured
+// payload is planned (exit 0), not refused as if the sizes were swapped.
+func TestSampleIncompressible(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "random.bin")
+	data := make([]byte, 100000)
+	for i := range data { // xorshift: incompressible, deterministic
+		x := uint32(i)*2654435761 + 1
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		data[i] = byte(x >> 24)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	z, err := envelope.Compress(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(z) <= len(data) {
+		t.Fatalf("sample compressed to %d of %d bytes; the test needs an incompressible one", len(z), len(data))
+	}
+	rep := report(t, run(t, testCLI(nil), "--dir", fixtureDir(t), "--sample", path, "--format", "json"))
+	if rep.Payload.CompressedBytes != int64(len(z)) {
+		t.Errorf("compressed %d; want %d", rep.Payload.CompressedBytes, len(z))
 	}
 }
 
