@@ -44,7 +44,7 @@ type Sizes struct {
 	Raw        int64 // fetched body
 	Compressed int64 // gzip body in the envelope
 	Record     int64 // the destination invocation record carrying what the function returned
-	Limit      int64 // the async payload limit the record must fit (0: unknown, percent omitted)
+	Limit      int64 // the async payload limit the record must fit (0: unknown; LimitBytes and the percent are omitted)
 }
 
 // Percent is Record as a percentage of Limit, rounded to two decimals; 0 when Limit is 0.
@@ -76,27 +76,34 @@ type awsMeta struct {
 // CloudWatch keeps as searchable log fields but does not turn into metrics; they must not
 // collide with the reserved names.
 func Line(functionName string, at time.Time, s Sizes, props map[string]any) ([]byte, error) {
+	defs := []metricDef{
+		{RawBytes, UnitBytes},
+		{CompressedBytes, UnitBytes},
+		{RecordBytes, UnitBytes},
+	}
 	doc := map[string]any{
-		"_aws": awsMeta{
-			Timestamp: at.UnixMilli(),
-			CloudWatchMetrics: []directive{{
-				Namespace:  Namespace,
-				Dimensions: [][]string{{DimensionFunctionName}},
-				Metrics: []metricDef{
-					{RawBytes, UnitBytes},
-					{CompressedBytes, UnitBytes},
-					{RecordBytes, UnitBytes},
-					{LimitBytes, UnitBytes},
-					{RecordPercentOfLimit, UnitPercent},
-				},
-			}},
-		},
 		DimensionFunctionName: functionName,
 		RawBytes:              s.Raw,
 		CompressedBytes:       s.Compressed,
 		RecordBytes:           s.Record,
-		LimitBytes:            s.Limit,
-		RecordPercentOfLimit:  s.Percent(),
+	}
+	if s.Limit > 0 { // an unknown limit publishes no LimitBytes or percent datapoint (a 0 would be a lie)
+		defs = append(defs, metricDef{LimitBytes, UnitBytes}, metricDef{RecordPercentOfLimit, UnitPercent})
+		doc[LimitBytes] = s.Limit
+		doc[RecordPercentOfLimit] = s.Percent()
+	}
+	doc["_aws"] = awsMeta{
+		Timestamp: at.UnixMilli(),
+		CloudWatchMetrics: []directive{{
+			Namespace:  Namespace,
+			Dimensions: [][]string{{DimensionFunctionName}},
+			Metrics:    defs,
+		}},
+	}
+	for _, reserved := range []string{LimitBytes, RecordPercentOfLimit} {
+		if _, taken := props[reserved]; taken {
+			return nil, fmt.Errorf("metrics: property %q collides with a reserved EMF member", reserved)
+		}
 	}
 	for k, v := range props {
 		if _, taken := doc[k]; taken {

@@ -86,7 +86,32 @@ func TestPercent(t *testing.T) {
 }
 
 func TestReservedProperty(t *testing.T) {
-	if _, err := Line("f", time.Unix(0, 0), Sizes{}, map[string]any{"RawBytes": 1}); err == nil || !strings.Contains(err.Error(), `"RawBytes" collides`) {
-		t.Fatalf("err = %v", err)
+	for _, name := range []string{"RawBytes", "FunctionName", "_aws", "LimitBytes", "RecordPercentOfLimit"} {
+		// Sizes{} has no limit, so LimitBytes and the percent are not in the document; they
+		// stay reserved all the same.
+		if _, err := Line("f", time.Unix(0, 0), Sizes{}, map[string]any{name: 1}); err == nil || !strings.Contains(err.Error(), `"`+name+`" collides`) {
+			t.Errorf("property %s: err = %v", name, err)
+		}
+	}
+}
+
+// TestUnknownLimit: with no limit (s3 mode without ASYNC_LIMIT_BYTES) the line defines and
+// carries only the three size metrics; a 0 LimitBytes or 0% datapoint would be false.
+func TestUnknownLimit(t *testing.T) {
+	line, err := Line("f", time.Unix(0, 0), Sizes{Raw: 10, Compressed: 5, Record: 300}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(line, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, absent := range []string{"LimitBytes", "RecordPercentOfLimit"} {
+		if _, ok := doc[absent]; ok || strings.Contains(string(line), `"Name":"`+absent+`"`) {
+			t.Errorf("%s present without a limit: %s", absent, line)
+		}
+	}
+	if doc["RecordBytes"] != 300.0 || !strings.Contains(string(line), `"Name":"RecordBytes"`) {
+		t.Errorf("RecordBytes missing: %s", line)
 	}
 }
