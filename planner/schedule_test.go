@@ -30,6 +30,18 @@ func mustParse(t testing.TB, expr string) *Schedule {
 	return s
 }
 
+// checkNormAndDay parses expr and checks its normal form and its firings on day.
+func checkNormAndDay(t *testing.T, expr, norm string, day time.Time, want int64) {
+	t.Helper()
+	s := mustParse(t, expr)
+	if got := s.String(); got != norm {
+		t.Errorf("String() = %q, want %q", got, norm)
+	}
+	if got := s.Count(day, day.AddDate(0, 0, 1)); got != want {
+		t.Errorf("Count over %s = %d, want %d", day.Format(time.DateOnly), got, want)
+	}
+}
+
 // Rate schedules fire every period counted from 1970-01-01T00:00Z. 2026-11-25 is day
 // 20,782 since then (56 years 1970-2025 = 56*365 + 14 leap days = 20,454; plus Jan-Oct
 // 2026 = 304 days; plus 24 = 20,782), so it starts at minute 20,782*1,440 = 29,926,080.
@@ -57,15 +69,7 @@ func TestParseRateValid(t *testing.T) {
 		{"rate(7 minutes)", "rate(7 minutes)", 205},
 	}
 	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			s := mustParse(t, tc.expr)
-			if got := s.String(); got != tc.norm {
-				t.Errorf("String() = %q, want %q", got, tc.norm)
-			}
-			if got := s.Count(day, day.AddDate(0, 0, 1)); got != tc.perDay {
-				t.Errorf("Count over 2026-11-25 = %d, want %d", got, tc.perDay)
-			}
-		})
+		t.Run(tc.expr, func(t *testing.T) { checkNormAndDay(t, tc.expr, tc.norm, day, tc.perDay) })
 	}
 }
 
@@ -225,15 +229,7 @@ func TestCronCountPerDay(t *testing.T) {
 		{"cron(0 9 ? * 4l *)", "cron(0 9 ? * 4L *)", 1},                   // 25 + 7 > 30: the last one
 	}
 	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			s := mustParse(t, tc.expr)
-			if got := s.String(); got != tc.norm {
-				t.Errorf("String() = %q, want %q", got, tc.norm)
-			}
-			if got := s.Count(day, day.AddDate(0, 0, 1)); got != tc.want {
-				t.Errorf("Count over 2026-11-25 = %d, want %d", got, tc.want)
-			}
-		})
+		t.Run(tc.expr, func(t *testing.T) { checkNormAndDay(t, tc.expr, tc.norm, day, tc.want) })
 	}
 }
 
