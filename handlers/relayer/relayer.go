@@ -27,10 +27,15 @@ import (
 // deliveredAs is the fetches.delivered_as value of a relayed fetch.
 const deliveredAs = "relay"
 
+// Storer stores one fetch (*store.Store); the relay's only need of the database.
+type Storer interface {
+	Put(ctx context.Context, f store.Fetch) (store.Result, error)
+}
+
 // Relay fetches the source and stores the body in one invocation.
 type Relay struct {
 	fetch        *fetcher.Fetcher
-	store        writer.Storer
+	store        Storer
 	limit        int64 // ASYNC_LIMIT_BYTES: the guardrail's reference (what a split topology could carry)
 	metrics      io.Writer
 	log          *slog.Logger

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -145,9 +146,11 @@ func TestRelayFetchesAndStores(t *testing.T) {
 			t.Errorf("EMF %s = %v, want %v", k, m[k], v)
 		}
 	}
-	// percent = RecordBytes / 1048576 × 100, rounded to 2 decimals
-	if p := m["RecordPercentOfLimit"].(float64); p <= 0 || p > 1 {
-		t.Errorf("RecordPercentOfLimit %v: a %d-byte record is between 0 and 1%% of 1 MiB", p, len(rec))
+	// percent = RecordBytes / 1,048,576 × 100, rounded to 2 decimals: the record is a few
+	// hundred bytes, so well under 1 %; the exact figure is worked from len(rec) below.
+	wantPct := math.Round(float64(len(rec))*10000/1048576) / 100
+	if p := m["RecordPercentOfLimit"]; p != wantPct || wantPct <= 0 || wantPct >= 1 {
+		t.Errorf("RecordPercentOfLimit %v, want %v (%d / 1,048,576 × 100)", p, wantPct, len(rec))
 	}
 	if m["FunctionName"] != "lb-relay" || m["Outcome"] != "relay" {
 		t.Errorf("EMF FunctionName %v Outcome %v", m["FunctionName"], m["Outcome"])
