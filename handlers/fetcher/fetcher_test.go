@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -205,8 +206,10 @@ func TestDestinationTooLarge(t *testing.T) {
 		!strings.Contains(err.Error(), "SPILL=true") {
 		t.Fatalf("error %q", err)
 	}
-	if d.Outcome != "too-large" || d.RecordPercentOfLimit <= 100 || d.LimitBytes != 40000 {
-		t.Fatalf("EMF %+v", d)
+	// RecordBytes / 40,000 × 100, rounded to 2 decimals: over 100 since the record does not fit.
+	wantPct := math.Round(float64(d.RecordBytes)*10000/40000) / 100
+	if d.Outcome != "too-large" || d.RecordPercentOfLimit != wantPct || wantPct <= 100 || d.LimitBytes != 40000 {
+		t.Fatalf("EMF %+v, want percent %v", d, wantPct)
 	}
 	w.checkLogs(t)
 }
