@@ -81,6 +81,9 @@ func TestZipBootstrap(t *testing.T) {
 	if err := os.Chtimes(bin, time2000, time2000); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Chmod(bin, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := zipBootstrap(bin, b); err != nil {
 		t.Fatal(err)
 	}
