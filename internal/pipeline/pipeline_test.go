@@ -41,21 +41,32 @@ func TestHappyPath(t *testing.T) {
 	}
 }
 
-// TestInProcess runs the same handler packages in this process (the soak's fast mode):
-// two runs with a writer crash after commit -> two rows, nothing lost or doubled.
+// TestInProcess runs the same handler packages in this process (the soak's fast mode): two
+// runs with one crash -> two rows, nothing lost or doubled. In the split topologies the
+// writer crashes after its commit and is retried (the redelivery stores nothing twice); the
+// relay crashes before fetching and is retried (it fetches once it runs).
 func TestInProcess(t *testing.T) {
-	for _, topo := range []Topology{Destination, S3Handoff} {
-		t.Run(string(topo), func(t *testing.T) {
+	tests := []struct {
+		topo  Topology
+		crash string // the function that crashes once
+		fault Fault
+	}{
+		{Destination, "writer", CrashAfter},
+		{S3Handoff, "writer", CrashAfter},
+		{Relay, "relay", CrashBefore},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.topo), func(t *testing.T) {
 			for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3"} {
 				t.Setenv(k, "") // InProcess exports the functions' AWS_* variables; restore them after
 			}
 			h := newHarness(t)
-			o := h.options(InProcess{}, topo)
+			o := h.options(InProcess{}, tc.topo)
 			crashed := false
 			o.Faults = func(fn, _ string) Fault {
-				if fn == "writer" && !crashed {
+				if fn == tc.crash && !crashed {
 					crashed = true
-					return CrashAfter
+					return tc.fault
 				}
 				return NoFault
 			}
@@ -65,10 +76,14 @@ func TestInProcess(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, ws := p.Stats()
-			// Run 1: crash after commit, retried (2 invocations); run 2: 1 invocation.
-			if ws.Attempts != 3 || ws.Successes != 2 {
-				t.Errorf("writer: %d invocations, %d successes; want 3 and 2", ws.Attempts, ws.Successes)
+			ss, ws := p.Stats()
+			// Run 1: crash, retried (2 invocations); run 2: 1 invocation. 2 + 1 = 3.
+			crashedStats := ws
+			if tc.topo == Relay {
+				crashedStats = ss
+			}
+			if crashedStats.Attempts != 3 || crashedStats.Successes != 2 {
+				t.Errorf("%s: %d invocations, %d successes; want 3 and 2", tc.crash, crashedStats.Attempts, crashedStats.Successes)
 			}
 			if a := Compare(p.Ledger().Expected(), rows(t, h.dbURL)); !a.OK() || a.Rows != 2 {
 				t.Fatalf("audit: %s", a)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/relayer"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 )
@@ -49,11 +50,10 @@ type Runtime interface {
 	Name() string
 }
 
-// InProcess runs the handlers' cold-start wiring (fetcher.HandlerFromEnv, writer.NewFromEnv)
-// and Handle methods in this process: the same code as the bootstraps, minus the Lambda
-// runtime API loop. Env is passed through the handlers' getenv, and its AWS_* variables are
-// also exported to the process (the AWS SDK's own chain reads them there). The relay's wiring
-// is internal to its main package, so the relay runs only under the Emulator.
+// InProcess runs the handlers' cold-start wiring (fetcher.HandlerFromEnv, writer.NewFromEnv,
+// relayer.NewFromEnv) and Handle methods in this process: the same code as the bootstraps,
+// minus the Lambda runtime API loop. Env is passed through the handlers' getenv, and its
+// AWS_* variables are also exported to the process (the AWS SDK's own chain reads them there).
 type InProcess struct {
 	// Logs receives the handlers' log lines (nil discards).
 	Logs io.Writer
@@ -96,6 +96,19 @@ func (r InProcess) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 		stop = closeStore
 		h = func(ctx context.Context, p json.RawMessage) ([]byte, error) {
 			out, err := w.Handle(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(out)
+		}
+	case RelayPackage:
+		rl, closeStore, err := relayer.NewFromEnv(ctx, getenv, logs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("start %s in process: %w", s.Name, err)
+		}
+		stop = closeStore
+		h = func(ctx context.Context, p json.RawMessage) ([]byte, error) {
+			out, err := rl.Handle(ctx, p)
 			if err != nil {
 				return nil, err
 			}
