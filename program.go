@@ -82,6 +82,11 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if err != nil {
 		return outputs, err // nothing is provisioned: preview fails with the planner's reasons
 	}
+	if topo != report.Chosen {
+		if monthly, err = namedEstimate(in, book, topo); err != nil {
+			return outputs, err
+		}
+	}
 	if cfg.SourceURL == "" {
 		return outputs, fmt.Errorf("stack config: %s:sourceUrl is required to provision (planning works without it): the URL the %s fetches", config.Namespace, topo)
 	}
@@ -192,4 +197,22 @@ func pickTopology(want string, r *planner.Report) (planner.Topology, float64, er
 		return t, r.TotalMonthlyUSD, nil
 	}
 	return t, e.MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD, nil
+}
+
+// namedEstimate is the whole-stack monthly estimate of t when the config names a
+// topology other than the planner's choice. The report prices the chosen topology's
+// guardrails; t gets its own (planner.DefaultGuardrails: a relay has fewer alarms than
+// a fetcher and writer), and the budget must follow what is provisioned.
+func namedEstimate(in planner.Input, book *planner.Book, t planner.Topology) (float64, error) {
+	g := planner.DefaultGuardrails(t)
+	in.Guardrails = &g
+	r, err := planner.Plan(in, book)
+	if err != nil {
+		return 0, fmt.Errorf("plan guardrails of %s: %w", t, err)
+	}
+	e := r.Find(t)
+	if e == nil {
+		return 0, fmt.Errorf("plan guardrails of %s: no estimate for it", t)
+	}
+	return e.MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD, nil
 }

@@ -816,6 +816,27 @@ func TestProgramBudget(t *testing.T) {
 	}
 }
 
+// TestProgramBudgetNamedTopology: a named topology other than the planner's choice is
+// budgeted with its own guardrails, not the chosen topology's.
+func TestProgramBudgetNamedTopology(t *testing.T) {
+	cfg := with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:freeTier": "none"})
+	r, _ := planFor(t, cfg)
+	if r.Chosen != planner.IPv6 {
+		t.Fatalf("the planner chose %s; the test needs ipv6 (one relay) chosen", r.Chosen)
+	}
+	// Nothing free (us-east-1): destination's 7 alarms x $0.10 + 5 EMF metrics x $0.30
+	// = $0.70 + $1.50 = $2.20, not the chosen relay's 3 x $0.10 + $1.50 = $1.80.
+	want := infra.BudgetAmount((r.Find(planner.Destination).MonthlyUSD + r.CommonMonthlyUSD + 2.20) * 1.5)
+	m, err := runProgram(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.named(t, "aws:budgets/budget:Budget", "guardrails-budget")
+	if got := fmt.Sprint(b.in["limitAmount"]); got != fmt.Sprintf("%.2f", want) {
+		t.Errorf("budget %s USD, want %.2f (destination + common + its $2.20 guardrails, x 1.5)", got, want)
+	}
+}
+
 func TestProgramNetworkDetails(t *testing.T) {
 	t.Run("nat-instance", func(t *testing.T) {
 		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "nat-instance"}))
