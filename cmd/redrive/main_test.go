@@ -45,13 +45,9 @@ func TestFlagErrors(t *testing.T) {
 // stores one and fails on the other. The command prints the counts, fails, and deletes only
 // the stored one.
 func TestRedriveCommand(t *testing.T) {
-	srv := sqslocal.New(t)
+	srv, url := sqslocal.NewQueue(t, "dlq")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	url, err := srv.CreateQueue(ctx, "dlq")
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	input := func(body string) []byte {
 		e, err := envelope.Encode([]byte(body), envelope.Meta{Source: "https://example.test/", FetchedAt: at, Status: 200, ContentType: "application/json"})
@@ -89,7 +85,7 @@ func TestRedriveCommand(t *testing.T) {
 	defer writer.Close()
 
 	var out bytes.Buffer
-	err = run(ctx, []string{"--queue-url", url, "--endpoint", srv.Endpoint, "--writer-endpoint", writer.URL, "--wait", "1s"}, &out, io.Discard)
+	err := run(ctx, []string{"--queue-url", url, "--endpoint", srv.Endpoint, "--writer-endpoint", writer.URL, "--wait", "1s"}, &out, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "1 message(s) could not be redriven") {
 		t.Fatalf("err = %v, want 1 message not redriven\n%s", err, out.String())
 	}

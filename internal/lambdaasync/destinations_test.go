@@ -17,13 +17,9 @@ import (
 // queue as onFailure, on a real SQS-API server: exactly one message arrives, whose body is
 // the RetriesExhausted record (1 try + 2 retries = 3 invocations).
 func TestFailureRecordReachesSQS(t *testing.T) {
-	srv := sqslocal.New(t)
+	srv, url := sqslocal.NewQueue(t, "dlq")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	url, err := srv.CreateQueue(ctx, "dlq")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := NewVirtualClock(t0)
 	cfg := DefaultConfig("arn:aws:lambda:us-east-1:123456789012:function:writer")
 	cfg.OnFailure = SQSDestination{Client: srv.Client(), QueueURL: url}
@@ -59,13 +55,9 @@ func TestFailureRecordReachesSQS(t *testing.T) {
 // dead-letter copy would be lost. The fetcher keeps records under limit − 5 % (the
 // planner's RecordMarginPercent): 1,048,576 − 52,428 = 996,148 bytes.
 func TestLargestRecordStillFitsTheDLQ(t *testing.T) {
-	srv := sqslocal.New(t)
+	srv, url := sqslocal.NewQueue(t, "dlq")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	url, err := srv.CreateQueue(ctx, "dlq")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dlq := SQSDestination{Client: srv.Client(), QueueURL: url}
 	errPayload := Response{Payload: []byte(`{"errorMessage":"writer: store: put fetch of https://example.test/feed.json at 2026-11-25T10:00:00Z: dial tcp 10.0.1.5:5432: connect: connection refused","errorType":"wrapError"}`), FunctionError: "Unhandled"}
 	tests := []struct {

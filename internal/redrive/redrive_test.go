@@ -92,13 +92,9 @@ func TestClassify(t *testing.T) {
 // stores, one it fails on, one failed fetch and one unreadable. Only the two stored are
 // deleted; the other three are still in the queue afterwards.
 func TestRunDeletesOnlyWhatWasStored(t *testing.T) {
-	srv := sqslocal.New(t)
+	srv, url := sqslocal.NewQueue(t, "dlq")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	url, err := srv.CreateQueue(ctx, "dlq")
-	if err != nil {
-		t.Fatal(err)
-	}
 	good1, good2, bad := successRecord(t, `{"n":1}`), mustEnvelope(t, `{"n":2}`), successRecord(t, `{"n":"poison"}`)
 	bodies := [][]byte{
 		failureRecord(t, "writer", good1), failureRecord(t, "writer", good2), failureRecord(t, "writer", bad),
@@ -153,12 +149,8 @@ func TestRunDeletesOnlyWhatWasStored(t *testing.T) {
 
 // TestRunBoundedByMax: --max stops after that many messages.
 func TestRunBoundedByMax(t *testing.T) {
-	srv := sqslocal.New(t)
+	srv, url := sqslocal.NewQueue(t, "dlq")
 	ctx := context.Background()
-	url, err := srv.CreateQueue(ctx, "dlq")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; i < 4; i++ {
 		if _, err := srv.Client().SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(failureRecord(t, "writer", mustEnvelope(t, `{"i":`+string(rune('0'+i))+`}`))))}); err != nil {
 			t.Fatal(err)
@@ -197,12 +189,8 @@ func TestRunReportsUnreadableQueue(t *testing.T) {
 // TestRunRerunsRelayEvents: with Rerun (the relay), a failed schedule event is run again and
 // deleted when that run succeeds; one whose re-run fails stays.
 func TestRunRerunsRelayEvents(t *testing.T) {
-	srv := sqslocal.New(t)
+	srv, url := sqslocal.NewQueue(t, "dlq")
 	ctx := context.Background()
-	url, err := srv.CreateQueue(ctx, "dlq")
-	if err != nil {
-		t.Fatal(err)
-	}
 	failing := strings.Replace(scheduleEvent, `"e-1"`, `"e-2"`, 1)
 	for _, ev := range []string{scheduleEvent, failing} {
 		body := failureRecord(t, "relay", []byte(ev))

@@ -195,6 +195,20 @@ func New(tb testing.TB) *Server {
 	return newAt(tb, root)
 }
 
+// NewQueue starts fauxqs for a test (as New does) and creates one standard queue named name:
+// the dead-letter queue most tests need. It returns the server and the queue's URL.
+func NewQueue(tb testing.TB, name string) (*Server, string) {
+	tb.Helper()
+	s := New(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url, err := s.CreateQueue(ctx, name)
+	if err != nil {
+		tb.Fatalf("sqslocal: %v", err)
+	}
+	return s, url
+}
+
 func newAt(tb testing.TB, root string) *Server {
 	tb.Helper()
 	if _, err := Bin(root); err != nil {
