@@ -190,7 +190,11 @@ func TestPayloadBoundary(t *testing.T) {
 				if r.Chosen != S3 {
 					t.Errorf("chosen = %s; want s3 once destination is out", r.Chosen)
 				}
-				// The record is over 80% of the limit, so the alarm threshold note shows on a fit too.
+			}
+			// A fitting record this close to the limit (996,148 / 1,048,576 = 95.00%;
+			// 249,036 / 262,144 = 94.9997% -> 95.00%) is over the 80% alarm threshold.
+			if tt.valid && !tt.spill && (len(d.Reasons) < 2 || d.Reasons[1] != "record uses 95.00% of the limit, above the 80% alarm threshold") {
+				t.Errorf("reasons %q; want the 95.00%% headroom warning second", d.Reasons)
 			}
 		})
 	}
