@@ -154,7 +154,9 @@ func (f *Fetcher) Fetch(ctx context.Context) (*Result, error) {
 	target := SafeURL(f.cfg.URL)
 	maxAttempts := f.cfg.Retries + 1
 	var last *attemptError
+	attempts := 0
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		attempts = attempt
 		t0 := f.Now()
 		res, aerr := f.attempt(ctx)
 		elapsed := f.Now().Sub(t0)
@@ -184,7 +186,7 @@ func (f *Fetcher) Fetch(ctx context.Context) (*Result, error) {
 	if !last.retryable {
 		return nil, fmt.Errorf("source: GET %s: %w", target, last)
 	}
-	return nil, fmt.Errorf("source: GET %s: failed after %d attempts: %w", target, maxAttempts, last)
+	return nil, fmt.Errorf("source: GET %s: failed after %d attempts: %w", target, attempts, last)
 }
 
 // backoff is the wait before attempt n+1: full jitter over min(MaxDelay, BaseDelay·2^(n-1)),

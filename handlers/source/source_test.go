@@ -265,6 +265,30 @@ func TestFetchGivesUpBeforeDeadline(t *testing.T) {
 	}
 }
 
+// TestFetchCountsTheAttemptsItMade: when the Lambda deadline ends the retries after the first
+// 503, the error counts the 1 attempt made, not the 1 + 5 allowed.
+func TestFetchCountsTheAttemptsItMade(t *testing.T) {
+	srv, hits := scripted(t, [3]string{"503", "", ""})
+	f, ft := newTestFetcher(t, Config{URL: srv.URL, Retries: 5}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	f.Now = func() time.Time {
+		// Calls: 1 start, 2 attempt start, 3 Retry-After parse (the response is read by then).
+		if calls++; calls == 3 {
+			cancel()
+		}
+		return ft.Now()
+	}
+	_, err := f.Fetch(ctx)
+	if err == nil || !strings.Contains(err.Error(), "failed after 1 attempts") || !strings.Contains(err.Error(), "status 503") {
+		t.Fatalf("error = %v, want it to count 1 attempt", err)
+	}
+	if *hits != 1 {
+		t.Fatalf("server saw %d requests, want 1", *hits)
+	}
+}
+
 func TestHeadersSentAndNeverLogged(t *testing.T) {
 	const secret = "s3cr3t-t0ken-value"
 	got := make(chan http.Header, 2)
