@@ -187,6 +187,9 @@ func TestDecodeErrors(t *testing.T) {
 			[]string{`config lambdabridge:spill: "yes" is not a boolean (true or false)`}, ""},
 		{"url", MapSource{"lambdabridge:sourceUrl": "ftp://example.com/x"},
 			[]string{`config lambdabridge:sourceUrl: "ftp://example.com/x" is not an absolute http:// or https:// URL`}, ""},
+		// "https://x.io/" is 13 bytes; 13 + 500 = 513, one over the planner's 512.
+		{"url too long", MapSource{"lambdabridge:sourceUrl": "https://x.io/" + strings.Repeat("a", 500)},
+			[]string{`config lambdabridge:sourceUrl: a URL of 513 bytes is too long: at most 512`}, ""},
 		{"ipv6", MapSource{"lambdabridge:sourceHasIpv6": "maybe"},
 			[]string{`config lambdabridge:sourceHasIpv6: "maybe" is not one of true, false, unknown`}, ""},
 		{"topology", MapSource{"lambdabridge:topology": "nat"},

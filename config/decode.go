@@ -384,6 +384,9 @@ func checkURL(raw string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute http:// or https:// URL", raw)
 	}
+	if len(raw) > planner.MaxSourceURLBytes {
+		return fmt.Errorf("a URL of %d bytes is too long: at most %d (the envelope size the planner counts per record)", len(raw), planner.MaxSourceURLBytes)
+	}
 	return nil
 }
 

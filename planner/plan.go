@@ -48,8 +48,11 @@ const (
 	SchedulerEventBytes = 512
 	// EnvelopeOverheadBytes bounds the envelope JSON around its base64 body: field
 	// names, fetchedAt, status, content type (<= 64 B), codec, two lengths, the
-	// 64-hex SHA-256 and a source URL of up to 512 bytes.
+	// 64-hex SHA-256 and a source URL of up to MaxSourceURLBytes.
 	EnvelopeOverheadBytes = 1024
+	// MaxSourceURLBytes is the longest source URL the envelope bound allows for; the
+	// config refuses a longer lambdabridge:sourceUrl.
+	MaxSourceURLBytes = 512
 	// RecordMarginPercent of the async limit is kept free for Lambda's own
 	// serialization of the record (SerializedRequestEntityTooLargeException).
 	RecordMarginPercent = 5
