@@ -257,7 +257,11 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	report, err := planner.Plan(in, book)
 	if err != nil {
 		if errors.Is(err, planner.ErrBadInput) {
-			return usagef("%s", strings.TrimPrefix(err.Error(), planner.ErrBadInput.Error()+": "))
+			msg := strings.TrimPrefix(err.Error(), planner.ErrBadInput.Error()+": ")
+			if errors.Is(err, planner.ErrNeverFires) {
+				return usagef("%s: %s", origin(o, "schedule"), msg)
+			}
+			return usagef("%s", msg)
 		}
 		return fmt.Errorf("plan: %w", err)
 	}
