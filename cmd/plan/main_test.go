@@ -316,7 +316,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"ipv6", []string{"--ipv6", "maybe"}, `plan: --ipv6: "maybe" is not one of true, false, unknown`},
 		{"as of", []string{"--as-of", "2025-13-01"}, `plan: --as-of: "2025-13-01" is not a date YYYY-MM-DD`},
 		{"schedule", []string{"--schedule", "every 10 minutes"}, `plan: --schedule: "every 10 minutes"`},
-		// the test clock's 12 months start in 2026: a 2020-only cron never fires in them
+		// the planned 12 months start at the test clock (2027-03-10): a 2020-only cron never fires in them
 		{"schedule that never fires", []string{"--schedule", "cron(0 0 1 1 ? 2020)"}, `plan: --schedule: schedule "cron(0 0 1 1 ? 2020)"`},
 		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not an AWS region name like ap-northeast-1; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
 		{"unknown region lists the known ones", []string{"--region", "eu-north-1"},
