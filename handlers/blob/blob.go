@@ -1,12 +1,15 @@
-// Package blob stores envelopes as S3 objects under content-addressed keys and reads them back.
+// Package blob stores envelopes as S3 objects and reads them back.
 //
 // The object body is the Envelope's JSON (the compressed body base64 inside it), content type
-// application/json. Its key is
+// application/json. Its key names the fetch, as the database's fetches row does (source is one
+// per stack):
 //
-//	<prefix><sha256[0:2]>/<sha256>.envelope.json
+//	<prefix><sha256[0:2]>/<sha256>.<fetchedAt, UTC, 20060102T150405.000000000Z>.envelope.json
 //
-// where sha256 is the hex SHA-256 of the raw fetched body, so the same body always lands on the
-// same key (a retried or duplicated fetch overwrites rather than adds an object), and the
+// where sha256 is the hex SHA-256 of the raw fetched body. The same envelope always lands on
+// the same key (a duplicated Put overwrites rather than adds an object), while two fetches of
+// identical bytes at different times are two objects: a pending delivery of the earlier one
+// still finds its own envelope, so the time series the database keeps loses nothing. The
 // two-character fan-out keeps listings short.
 package blob
 
@@ -19,6 +22,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -52,9 +56,13 @@ type Store struct {
 	MaxObjectBytes int64
 }
 
-// Key returns the content-addressed key of the envelope whose raw body hashes to sha256hex.
-func Key(prefix, sha256hex string) string {
-	return prefix + sha256hex[:2] + "/" + sha256hex + KeySuffix
+// KeyTimeFormat is the layout of the fetch time in an object key (UTC, nanoseconds, sortable).
+const KeyTimeFormat = "20060102T150405.000000000Z"
+
+// Key returns the object key of the fetch whose raw body hashes to sha256hex (at least two hex
+// digits) and that was fetched at fetchedAt.
+func Key(prefix, sha256hex string, fetchedAt time.Time) string {
+	return prefix + sha256hex[:2] + "/" + sha256hex + "." + fetchedAt.UTC().Format(KeyTimeFormat) + KeySuffix
 }
 
 func (s *Store) prefix() string {
@@ -77,7 +85,7 @@ func (s *Store) Put(ctx context.Context, e *envelope.Envelope) (*envelope.Pointe
 	if err != nil {
 		return nil, fmt.Errorf("blob: put: marshal envelope: %w", err)
 	}
-	key := Key(s.prefix(), e.SHA256)
+	key := Key(s.prefix(), e.SHA256, e.FetchedAt)
 	_, err = s.Client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:        aws.String(s.Bucket),
 		Key:           aws.String(key),
@@ -156,6 +164,11 @@ func (s *Store) Get(ctx context.Context, p *envelope.Pointer) (*envelope.Envelop
 	if e.SHA256 != p.SHA256 || e.RawLength != p.RawLength || e.CompressedLength != p.CompressedLength {
 		return nil, fmt.Errorf("blob: get s3://%s/%s: object holds sha256 %s (raw %d, compressed %d) but the pointer says %s (raw %d, compressed %d)",
 			p.Bucket, p.Key, e.SHA256, e.RawLength, e.CompressedLength, p.SHA256, p.RawLength, p.CompressedLength)
+	}
+	if !e.FetchedAt.Equal(p.FetchedAt) || e.Source != p.Source {
+		// The source URL may carry a secret in its query: only say whether it differs.
+		return nil, fmt.Errorf("blob: get s3://%s/%s: object holds the fetch at %s but the pointer names the fetch at %s (same source: %v)",
+			p.Bucket, p.Key, e.FetchedAt.Format(time.RFC3339Nano), p.FetchedAt.Format(time.RFC3339Nano), e.Source == p.Source)
 	}
 	return e, nil
 }

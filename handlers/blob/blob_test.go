@@ -39,8 +39,9 @@ func TestPutGetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Put: %v", err)
 	}
-	// The key is prefix + first two hex digits + "/" + the full hash + suffix.
-	wantKey := "team/fetches/" + e.SHA256[:2] + "/" + e.SHA256 + ".envelope.json"
+	// The key is prefix + first two hex digits + "/" + the full hash + "." + the fetch time
+	// (2026-11-25 09:00:00 UTC) + suffix.
+	wantKey := "team/fetches/" + e.SHA256[:2] + "/" + e.SHA256 + ".20261125T090000.000000000Z.envelope.json"
 	want := envelope.Pointer{Kind: "s3-pointer", Bucket: "spill", Key: wantKey, SHA256: e.SHA256, RawLength: int64(len(raw)),
 		CompressedLength: e.CompressedLength, Source: e.Source, FetchedAt: e.FetchedAt}
 	if *p != want {
@@ -64,10 +65,51 @@ func TestPutGetRoundTrip(t *testing.T) {
 	if err != nil || string(body) != raw {
 		t.Fatalf("decoded %q, %v", body, err)
 	}
-	// Putting the same body again is idempotent: same key.
+	// Putting the same envelope again is idempotent: same key.
 	p2, err := st.Put(context.Background(), encode(t, raw))
 	if err != nil || p2.Key != p.Key {
 		t.Fatalf("second put key %v, %v", p2, err)
+	}
+}
+
+// TestSameBodyLaterFetch: a later fetch of identical bytes is another object, so the earlier
+// fetch's pointer still reads the earlier envelope (with one key per body, the later Put
+// overwrote it and the earlier fetch was lost: both deliveries stored the later one).
+func TestSameBodyLaterFetch(t *testing.T) {
+	client := newS3(t, "bkt")
+	st := &Store{Client: client, Bucket: "bkt"}
+	ctx := context.Background()
+	const raw = `{"unchanged":true}`
+	first := encode(t, raw)
+	later, err := envelope.Encode([]byte(raw), envelope.Meta{Source: first.Source, FetchedAt: first.FetchedAt.Add(10 * time.Minute), Status: 200, ContentType: "application/json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := st.Put(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := st.Put(ctx, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1.Key == p2.Key {
+		t.Fatalf("two fetches share the key %s", p1.Key)
+	}
+	for _, tc := range []struct {
+		p    *envelope.Pointer
+		want time.Time
+	}{{p1, first.FetchedAt}, {p2, later.FetchedAt}} {
+		e, err := st.Get(ctx, tc.p)
+		if err != nil || !e.FetchedAt.Equal(tc.want) {
+			t.Fatalf("Get(%s) = fetch at %v, %v; want %v", tc.p.Key, e.FetchedAt, err, tc.want)
+		}
+	}
+	// A pointer whose object holds another fetch of the same bytes is refused.
+	stale := *p1
+	stale.Key = p2.Key
+	if _, err := st.Get(ctx, &stale); err == nil || !strings.Contains(err.Error(), "pointer names the fetch at 2026-11-25T09:00:00Z") {
+		t.Fatalf("stale pointer: err = %v", err)
 	}
 }
 
