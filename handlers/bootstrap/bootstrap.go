@@ -42,7 +42,9 @@ var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-
 func Command(o Options, out string) (args []string, env []string) {
 	args = append([]string{"build"}, Flags...)
 	args = append(args, "-o", out, o.Package)
-	env = []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + o.Arch, "GOAMD64=v1", "GOARM64=v8.0"}
+	// GOFLAGS and GOEXPERIMENT are cleared: a developer's -gcflags, -race or -cover there
+	// would change the bytes (and make pulumi preview show a change) without a source change.
+	env = []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + o.Arch, "GOAMD64=v1", "GOARM64=v8.0", "GOFLAGS=", "GOEXPERIMENT="}
 	return args, env
 }
 

@@ -50,9 +50,18 @@ func TestBuildReproducible(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
-	a, b := sha(t, paths[0]), sha(t, paths[1])
-	if a != b {
-		t.Fatalf("two builds differ: %s vs %s", a, b)
+	// A third build under a developer's GOFLAGS that would change the code (no optimisation,
+	// no inlining) must not change the bytes either.
+	t.Setenv("GOFLAGS", "-gcflags=all=-N -l")
+	dir := t.TempDir()
+	p, err := Build(ctx, Options{Package: "./handlers/fetch", OutDir: dir, ModuleRoot: moduleRoot(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, p)
+	a, b, c := sha(t, paths[0]), sha(t, paths[1]), sha(t, paths[2])
+	if a != b || a != c {
+		t.Fatalf("builds differ: %s, %s, with GOFLAGS %s", a, b, c)
 	}
 	fi, err := os.Stat(paths[0])
 	if err != nil {
@@ -112,7 +121,7 @@ func TestCommand(t *testing.T) {
 	if got := strings.Join(args, " "); got != want {
 		t.Errorf("args %q\nwant %q", got, want)
 	}
-	if got := strings.Join(env, " "); got != "CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOARM64=v8.0" {
+	if got := strings.Join(env, " "); got != "CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOARM64=v8.0 GOFLAGS= GOEXPERIMENT=" {
 		t.Errorf("env %q", got)
 	}
 }
