@@ -140,8 +140,13 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if err != nil {
 		return outputs, err
 	}
+	// Deploy the parser's normalised form: it accepts spacing and case AWS may not.
+	sched, err := planner.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return outputs, fmt.Errorf("stack config: %w", err)
+	}
 	if _, err := infra.NewSchedule(ctx, "schedule", &infra.ScheduleArgs{
-		Expression: cfg.Schedule, TargetArn: fns.Scheduled.Arn,
+		Expression: sched.String(), TargetArn: fns.Scheduled.Arn,
 	}); err != nil {
 		return outputs, err
 	}
