@@ -25,6 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/infra"
@@ -454,8 +455,8 @@ func TestProgramTopologies(t *testing.T) {
 			if tw, _ := s.in["flexibleTimeWindow"].(map[string]interface{}); tw["mode"] != "OFF" || s.in["scheduleExpression"] != "rate(10 minutes)" {
 				t.Errorf("schedule %v %v", s.in["flexibleTimeWindow"], s.in["scheduleExpression"])
 			}
-			if tg, _ := s.in["target"].(map[string]interface{}); tg["arn"] != fnArn(tc.functions[0]) || tg["input"] != infra.ScheduledEvent {
-				t.Errorf("schedule target %v / input %v, want %s / infra.ScheduledEvent", tg["arn"], tg["input"], fnArn(tc.functions[0]))
+			if tg, _ := s.in["target"].(map[string]interface{}); tg["arn"] != fnArn(tc.functions[0]) || tg["input"] != event.SchedulerInput {
+				t.Errorf("schedule target %v / input %v, want %s / event.SchedulerInput", tg["arn"], tg["input"], fnArn(tc.functions[0]))
 			}
 			// Security groups: the function group's egress is exactly what the topology
 			// needs, and the database accepts 5432 from that group only.

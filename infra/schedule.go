@@ -6,17 +6,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// ScheduledEvent is the Input the schedule hands the function, and so the requestPayload of
-// every destination invocation record. EventBridge Scheduler replaces each <aws.scheduler.*>
-// context attribute when it invokes the target
-// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html).
-// It is small and fixed so that the planner's SchedulerEventBytes bound holds (tested), and it
-// tells the logs which scheduled run an invocation serves.
-const ScheduledEvent = `{"source":"lambdabridge.schedule","scheduleArn":"<aws.scheduler.schedule-arn>",` +
-	`"scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>",` +
-	`"attempt":"<aws.scheduler.attempt-number>"}`
+	"github.com/lambdabridge/lambdabridge/handlers/event"
+)
 
 // ScheduleArgs configures a Schedule.
 type ScheduleArgs struct {
@@ -67,7 +59,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 		Target: &scheduler.ScheduleTargetArgs{
 			Arn:     args.TargetArn,
 			RoleArn: role.Arn,
-			Input:   pulumi.String(ScheduledEvent),
+			Input:   pulumi.String(event.SchedulerInput),
 			// The function's own async config retries and dead-letters; the scheduler's
 			// retries would only add duplicate runs when Lambda throttles.
 			RetryPolicy: &scheduler.ScheduleTargetRetryPolicyArgs{

@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
-// TestScheduledEventFitsPlannerBound fills every context attribute of ScheduledEvent with the
+// TestSchedulerInputFitsPlannerBound fills every context attribute of event.SchedulerInput with the
 // longest value AWS can put there and checks the event stays valid JSON within the planner's
 // SchedulerEventBytes, the requestPayload share of the destination record estimate.
-func TestScheduledEventFitsPlannerBound(t *testing.T) {
+func TestSchedulerInputFitsPlannerBound(t *testing.T) {
 	longest := strings.NewReplacer(
 		// arn:aws:scheduler:<region>:<12-digit account>:schedule/<group, 64>/<name, 64>
 		"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:ap-southeast-1:123456789012:schedule/"+strings.Repeat("g", 64)+"/"+strings.Repeat("n", 64),
@@ -21,7 +22,7 @@ func TestScheduledEventFitsPlannerBound(t *testing.T) {
 		// Scheduler retries at most 185 times: three digits.
 		"<aws.scheduler.attempt-number>", "185",
 	)
-	ev := longest.Replace(ScheduledEvent)
+	ev := longest.Replace(event.SchedulerInput)
 	if strings.Contains(ev, "<aws.scheduler.") {
 		t.Fatalf("an attribute was not replaced: %s", ev)
 	}

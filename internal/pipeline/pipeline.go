@@ -29,7 +29,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -310,15 +309,10 @@ func (p *Pipeline) Run(ctx context.Context, at time.Time) (Run, error) {
 	p.writes = nil
 	p.runStart = p.o.Clock.Now()
 	p.mu.Unlock()
-	ev, err := json.Marshal(events.CloudWatchEvent{
-		Version: "0", ID: uuid(), DetailType: "Scheduled Event", Source: "aws.events", AccountID: "000000000000",
-		Time: at.UTC().Truncate(time.Second), Region: "us-east-1",
-		Resources: []string{"arn:aws:events:us-east-1:000000000000:rule/lambdabridge-local-schedule"}, Detail: json.RawMessage(`{}`),
-	})
-	if err != nil {
-		return Run{}, fmt.Errorf("schedule event: %w", err)
-	}
-	fmt.Fprintf(p.log, "run %d at %s: EventBridge scheduled event (%d bytes) -> %s queue\n", n, at.UTC().Format(time.RFC3339), len(ev), p.scheduledName())
+	// What the deployed EventBridge Scheduler schedule sends (infra sets event.SchedulerInput).
+	ev := event.NewSchedulerEvent("arn:aws:scheduler:us-east-1:000000000000:schedule/default/lambdabridge-local",
+		at, uuid()[:16], 1)
+	fmt.Fprintf(p.log, "run %d at %s: EventBridge Scheduler event (%d bytes) -> %s queue\n", n, at.UTC().Format(time.RFC3339), len(ev), p.scheduledName())
 	res, err := p.sched.Invoke(ctx, ev)
 	for _, r := range res {
 		p.logResult(p.scheduledName(), r)

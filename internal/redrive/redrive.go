@@ -70,13 +70,18 @@ func Classify(body []byte) (Kind, []byte, error) {
 	return Unreadable, nil, fmt.Errorf("not a writer input: %w", err)
 }
 
-// isScheduleEvent recognises an EventBridge rule or Scheduler event (the fetcher's input).
+// isScheduleEvent recognises the fetcher's input: the stack schedule's own Input
+// (event.SchedulerInput), or an EventBridge rule or Scheduler event.
 func isScheduleEvent(b []byte) bool {
 	var e struct {
 		Source     string `json:"source"`
 		DetailType string `json:"detail-type"`
 	}
-	return json.Unmarshal(b, &e) == nil && e.DetailType != "" && (e.Source == "aws.events" || e.Source == "aws.scheduler")
+	if json.Unmarshal(b, &e) != nil {
+		return false
+	}
+	return e.Source == event.SchedulerSource ||
+		(e.DetailType != "" && (e.Source == "aws.events" || e.Source == "aws.scheduler"))
 }
 
 // Counts are what one redrive did.

@@ -55,6 +55,9 @@ func failureRecord(t *testing.T, fn string, request []byte) []byte {
 	return b
 }
 
+// schedulerInput is what the deployed schedule sends (infra sets event.SchedulerInput).
+var schedulerInput = event.NewSchedulerEvent("arn:aws:scheduler:us-east-1:123456789012:schedule/default/lb", at, "d32c5kddcf5bb8c3", 1)
+
 func TestClassify(t *testing.T) {
 	rec := successRecord(t, `{"a":1}`)
 	env := mustEnvelope(t, `{"a":2}`)
@@ -67,6 +70,7 @@ func TestClassify(t *testing.T) {
 		{"writer failure record -> the success record it failed on", failureRecord(t, "writer", rec), WriterInput, rec},
 		{"writer failure record of a bare envelope", failureRecord(t, "writer", env), WriterInput, env},
 		{"fetcher failure record -> schedule event, nothing to write", failureRecord(t, "fetcher", []byte(scheduleEvent)), FetchFailure, []byte(scheduleEvent)},
+		{"fetcher failure record of the stack schedule's own Input", failureRecord(t, "fetcher", schedulerInput), FetchFailure, schedulerInput},
 		{"success record put on the queue directly", rec, WriterInput, rec},
 		{"bare envelope put on the queue directly", env, WriterInput, env},
 		{"not JSON", []byte("hello"), Unreadable, nil},
