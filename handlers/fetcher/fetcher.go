@@ -145,6 +145,7 @@ func (f *Fetcher) Handle(ctx context.Context, requestEvent json.RawMessage) (jso
 		switch {
 		case inlineSize+f.cfg.RecordMarginBytes <= f.cfg.AsyncLimitBytes:
 			outcome = OutcomeDestination
+			recordSize = inlineSize // the record carries out as measured
 		case f.cfg.Spill:
 			outcome = OutcomeSpilled
 			err = spill()
@@ -155,7 +156,8 @@ func (f *Fetcher) Handle(ctx context.Context, requestEvent json.RawMessage) (jso
 				ErrRecordTooLarge, inlineSize, len(out), e.RawLength, f.cfg.RecordMarginBytes, inlineSize+f.cfg.RecordMarginBytes, f.cfg.AsyncLimitBytes)
 		}
 	}
-	if err == nil {
+	if err == nil && ptr != nil {
+		// The pointer replaced the envelope: measure the record that carries it.
 		recordSize, err = RecordSize(requestID, functionARN, f.Now(), requestEvent, out)
 	}
 
