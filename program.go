@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -90,14 +89,6 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if cfg.SourceURL == "" {
 		return outputs, fmt.Errorf("stack config: %s:sourceUrl is required to provision (planning works without it): the URL the %s fetches", config.Namespace, topo)
 	}
-	asOf, err := time.Parse("2006-01-02", report.AsOf)
-	if err != nil {
-		return outputs, fmt.Errorf("report asOf %q: %w", report.AsOf, err)
-	}
-	limit, err := book.AsyncPayloadLimit(asOf)
-	if err != nil {
-		return outputs, fmt.Errorf("async payload limit on %s: %w", report.AsOf, err)
-	}
 	caller, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
 		return outputs, fmt.Errorf("aws account: %w", err)
@@ -135,7 +126,7 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 		Region: cfg.Region, AccountID: caller.AccountId,
 		SubnetIDs: net.PrivateSubnetIDs, SecurityGroupID: net.FunctionSecurityGroupID, IPv6: net.IPv6,
 		DB: db, DBName: cfg.DBName, DBUser: cfg.DBUser, SourceURL: cfg.SourceURL,
-		AsyncLimitBytes: limit, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
+		AsyncLimitBytes: report.Payload.LimitBytes, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
 	})
 	if err != nil {
 		return outputs, err
