@@ -19,7 +19,6 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
 	"github.com/lambdabridge/lambdabridge/handlers/metrics"
-	"github.com/lambdabridge/lambdabridge/handlers/source"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 )
@@ -119,8 +118,7 @@ func (r *Relay) Handle(ctx context.Context, requestEvent json.RawMessage) (write
 		slog.Int("elements", sr.Elements), slog.Int64("upserted", sr.Upserted),
 		slog.Float64("fetchMs", ms(fetched.Sub(start))), slog.Float64("storeMs", ms(r.now().Sub(fetched))),
 		slog.Float64("durationMs", ms(r.now().Sub(start))))
-	return writer.Stored{ID: sr.ID, New: sr.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
-		RawLength: e.RawLength, BodyType: sr.BodyType, Elements: sr.Elements, Upserted: sr.Upserted}, nil
+	return writer.NewStored(e, sr), nil
 }
 
 // Warm connects and migrates the schema at cold start when the store supports it. A failure

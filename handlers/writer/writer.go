@@ -60,6 +60,13 @@ type Stored struct {
 	Upserted  int64     `json:"upserted,omitempty"`
 }
 
+// NewStored describes the fetch e as stored by res, its source URL made safe to return.
+// The relay reports its store the same way.
+func NewStored(e *envelope.Envelope, res store.Result) Stored {
+	return Stored{ID: res.ID, New: res.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
+		RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted}
+}
+
 // Output is the writer's response: what it received and what it stored. It never contains
 // the body.
 type Output struct {
@@ -115,8 +122,7 @@ func (w *Writer) Handle(ctx context.Context, payload json.RawMessage) (Output, e
 			"compressedBytes", e.CompressedLength, "rawBytes", len(raw), "bodyType", res.BodyType,
 			"id", res.ID, "new", res.New, "elements", res.Elements, "upserted", res.Upserted,
 			"decodeMs", ms(decoded.Sub(t)), "storeMs", ms(w.now().Sub(decoded)))
-		out.Fetches = append(out.Fetches, Stored{ID: res.ID, New: res.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
-			RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted})
+		out.Fetches = append(out.Fetches, NewStored(e, res))
 	}
 	log.Info("done", "fetches", len(out.Fetches), "durationMs", ms(w.now().Sub(start)))
 	return out, nil
