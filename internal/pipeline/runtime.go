@@ -78,7 +78,6 @@ func (r InProcess) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 			}
 		}
 	}
-	type handler = func(ctx context.Context, payload json.RawMessage) ([]byte, error)
 	var h handler
 	stop := func() {}
 	switch s.Package {
@@ -94,26 +93,14 @@ func (r InProcess) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 			return nil, nil, fmt.Errorf("start %s in process: %w", s.Name, err)
 		}
 		stop = closeStore
-		h = func(ctx context.Context, p json.RawMessage) ([]byte, error) {
-			out, err := w.Handle(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			return json.Marshal(out)
-		}
+		h = marshalled(w.Handle)
 	case RelayPackage:
 		rl, closeStore, err := relayer.NewFromEnv(ctx, getenv, logs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("start %s in process: %w", s.Name, err)
 		}
 		stop = closeStore
-		h = func(ctx context.Context, p json.RawMessage) ([]byte, error) {
-			out, err := rl.Handle(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			return json.Marshal(out)
-		}
+		h = marshalled(rl.Handle)
 	default:
 		return nil, nil, fmt.Errorf("start %s in process: package %s is not wired in process", s.Name, s.Package)
 	}
@@ -130,6 +117,21 @@ func (r InProcess) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 		return lambdaasync.Response{Payload: out}, nil
 	})
 	return fn, stop, nil
+}
+
+// handler is a function's Handle with its response as the bytes Lambda returns.
+type handler = func(ctx context.Context, payload json.RawMessage) ([]byte, error)
+
+// marshalled adapts a Handle with a typed response to a handler, JSON-encoding the
+// response as aws-lambda-go does.
+func marshalled[T any](handle func(context.Context, json.RawMessage) (T, error)) handler {
+	return func(ctx context.Context, p json.RawMessage) ([]byte, error) {
+		out, err := handle(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(out)
+	}
 }
 
 // ErrorPayload renders err as the error object aws-lambda-go returns for a handler error:
