@@ -212,7 +212,6 @@ type planner struct {
 	payload  Payload
 	avgRuns  int64
 	peakRuns int64
-	spill    bool // destination spills every run to S3
 }
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
@@ -334,6 +333,10 @@ func (p *planner) checkPayload() error {
 	return nil
 }
 
+// spills reports whether the destination fetcher spills every run to S3: its record
+// does not fit and spill is on.
+func (p *planner) spills() bool { return p.in.Spill && !p.payload.Fits }
+
 // usage computes topology t's consumption for runs runs in a month. NAT data is the
 // raw payload per run: the source's response crosses the NAT uncompressed unless
 // the source itself compresses (the fetcher's gzip happens after the NAT), and the
@@ -346,7 +349,7 @@ func (p *planner) usage(t Topology, runs int64) (u Usage, s3Bytes float64) {
 	switch t {
 	case Destination, S3:
 		u.Invocations = 2 * runs
-		if t == S3 || p.spill {
+		if t == S3 || p.spills() {
 			u.S3Puts, u.S3Gets = runs, runs
 			s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
 		}
@@ -370,7 +373,6 @@ func (p *planner) usage(t Topology, runs int64) (u Usage, s3Bytes float64) {
 // estimate prices topology t at the 730-hour month and checks its peak month.
 func (p *planner) estimate(t Topology) (Estimate, error) {
 	e := Estimate{Name: t, Valid: true}
-	p.spill = false
 	switch t {
 	case Destination:
 		if !p.payload.Fits {
@@ -378,7 +380,6 @@ func (p *planner) estimate(t Topology) (Estimate, error) {
 				groupInt(p.payload.RecordBytes), groupInt(p.payload.UsableBytes), groupInt(p.payload.LimitBytes),
 				FormatSize(p.payload.LimitBytes), p.in.AsOf.Format(time.DateOnly))
 			if p.in.Spill {
-				p.spill = true
 				e.Reasons = append(e.Reasons, msg+"; spill is on, so every run stores its envelope in S3 (1 PUT + 1 GET per run)")
 			} else {
 				e.Valid = false
@@ -416,7 +417,6 @@ func (p *planner) estimate(t Topology) (Estimate, error) {
 	e.Usage, e.Lines = u, lines
 	e.MonthlyUSD = sumLines(lines)
 	e.FitsFreeTier = e.Valid && sumLines(peakLines) == 0
-	p.spill = false
 	return e, nil
 }
 
