@@ -40,6 +40,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/redrive"
+	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -160,8 +161,7 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		common["S3_FORCE_PATH_STYLE"] = "true"
 		common["BUCKET"] = Bucket
 	}
-	p.sqs = sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(o.SQSEndpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	p.sqs = sqslocal.NewClient(o.SQSEndpoint)
 	qname := "lambdabridge-local-dlq-" + randomHex(4)
 	out, err := p.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(qname)})
 	if err != nil {
