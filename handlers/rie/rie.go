@@ -65,21 +65,6 @@ func BuildFunction(ctx context.Context, moduleRoot, pkg, outDir string) (string,
 	return p, nil
 }
 
-// ModuleRoot returns the directory of the go.mod governing dir (go env GOMOD).
-func ModuleRoot(ctx context.Context, dir string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "GOMOD")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("rie: go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("rie: %s is not inside a Go module", dir)
-	}
-	return filepath.Dir(gomod), nil
-}
-
 // Options describes one emulated function.
 type Options struct {
 	Emulator  string   // path of aws-lambda-rie (BuildEmulator)

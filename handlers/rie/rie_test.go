@@ -23,6 +23,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/rie"
+	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
 
@@ -56,7 +57,7 @@ func binaries(t *testing.T) map[string]string {
 			return
 		}
 		buildDir = dir
-		root, err := rie.ModuleRoot(ctx, ".")
+		root, err := sqslocal.ModuleRoot(".")
 		if err != nil {
 			buildErr = err
 			return

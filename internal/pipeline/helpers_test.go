@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lambdabridge/lambdabridge/handlers/rie"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
@@ -90,7 +89,7 @@ func emulator(t *testing.T) *Emulator {
 	t.Helper()
 	emuOnce.Do(func() {
 		ctx := context.Background()
-		root, err := rie.ModuleRoot(ctx, ".")
+		root, err := sqslocal.ModuleRoot(".")
 		if err != nil {
 			emuErr = err
 			return
