@@ -747,7 +747,7 @@ func TestProgramAlarms(t *testing.T) {
 				t.Errorf("alarms\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 			}
 			// The planner prices exactly the alarms the program creates.
-			if n := planner.DefaultGuardrails(tc.topo).Alarms; len(got) != n {
+			if n := planner.GuardrailAlarms(tc.topo); len(got) != n {
 				t.Errorf("%d alarms, the planner prices %d", len(got), n)
 			}
 			sub := m.named(t, "aws:sns/topicSubscription:TopicSubscription", "guardrails-email")

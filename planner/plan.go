@@ -171,6 +171,9 @@ func DefaultGuardrails(t Topology) Guardrails {
 	return g
 }
 
+// GuardrailAlarms is DefaultGuardrails(t).Alarms.
+func GuardrailAlarms(t Topology) int { return DefaultGuardrails(t).Alarms }
+
 // MaxGzipBytes bounds what the fetcher's gzip can make of raw bytes: an
 // incompressible payload (random or already compressed) grows, because deflate
 // falls back to stored blocks (5 bytes per block, Go's compressor flushing one

@@ -383,8 +383,8 @@ func TestGuardrailsCost(t *testing.T) {
 
 func TestDefaultGuardrails(t *testing.T) {
 	for top, want := range map[Topology]int{Destination: 7, S3: 5, NATGateway: 3, NATInstance: 3, IPv6: 3} {
-		if got := DefaultGuardrails(top).Alarms; got != want {
-			t.Errorf("DefaultGuardrails(%s).Alarms = %d; want %d", top, got, want)
+		if got := GuardrailAlarms(top); got != want {
+			t.Errorf("GuardrailAlarms(%s) = %d; want %d", top, got, want)
 		}
 	}
 }
