@@ -512,9 +512,13 @@ func TestRuntimeFailuresExit1(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := run(t, testCLI(nil), "--dir", dir, "--measure", tc.url, "--timeout", tc.timeout)
+			// An API key in the query string must not reach the error message.
+			r := run(t, testCLI(nil), "--dir", dir, "--measure", tc.url+"/data?apikey=s3cr3t", "--timeout", tc.timeout)
 			if r.code != exitFailure || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("exit %d stderr %q, want 1 and %q", r.code, r.stderr, tc.want)
+			}
+			if strings.Contains(r.stderr, "s3cr3t") {
+				t.Errorf("stderr quotes the secret query: %q", r.stderr)
 			}
 		})
 	}

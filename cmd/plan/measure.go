@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/lambdabridge/lambdabridge/handlers/source"
 )
 
 // maxMeasureBytes caps the body --measure reads into memory (128 MiB): far beyond anything
@@ -33,28 +35,34 @@ func (c *cli) measureURL(ctx context.Context, rawURL string, timeout time.Durati
 	}
 	req.Header.Set("User-Agent", "lambdabridge-plan (+https://github.com/lambdabridge/lambdabridge)")
 	req.Header.Set("Accept", "application/json, */*;q=0.5")
+	// Errors name the URL without its query string or user info, which may hold an API key.
+	safe := source.SafeURL(rawURL)
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return measurement{}, fmt.Errorf("measure %s: %w", rawURL, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = safe // net/http quotes the full URL in its errors
+		}
+		return measurement{}, fmt.Errorf("measure %s: %w", safe, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return measurement{}, fmt.Errorf("measure %s: status %s: the plan needs a successful response", rawURL, resp.Status)
+		return measurement{}, fmt.Errorf("measure %s: status %s: the plan needs a successful response", safe, resp.Status)
 	}
 	// The transport undoes a gzip Content-Encoding itself, so this is the raw body the
 	// fetcher's codec will see.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxMeasureBytes+1))
 	if err != nil {
-		return measurement{}, fmt.Errorf("measure %s: read body: %w", rawURL, err)
+		return measurement{}, fmt.Errorf("measure %s: read body: %w", safe, err)
 	}
 	if len(body) > maxMeasureBytes {
-		return measurement{}, fmt.Errorf("measure %s: body larger than %d bytes", rawURL, maxMeasureBytes)
+		return measurement{}, fmt.Errorf("measure %s: body larger than %d bytes", safe, maxMeasureBytes)
 	}
 	m, err := compressed(measurement{Source: rawURL, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}, body)
 	if err != nil {
 		var u *usageError
 		if errors.As(err, &u) { // an empty body is the source's doing, not the caller's
-			return m, fmt.Errorf("measure %s: empty body", rawURL)
+			return m, fmt.Errorf("measure %s: empty body", safe)
 		}
 		return m, err
 	}
