@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,6 +63,10 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 		return outputs, fmt.Errorf("price book: %w", err)
 	}
 	report, err := planner.Plan(in, book)
+	if te := (*planner.TopologyError)(nil); errors.As(err, &te) {
+		// nothing is provisioned: preview fails with the planner's reasons
+		return outputs, fmt.Errorf("topology %s is not valid for this workload, nothing was provisioned: %s", te.Topology, strings.Join(te.Reasons, "; "))
+	}
 	if err != nil {
 		return outputs, fmt.Errorf("plan: %w", err)
 	}
@@ -77,15 +82,9 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	}
 	o.Report(text.String())
 
-	topo, monthly, err := pickTopology(cfg.Topology, report)
-	if err != nil {
-		return outputs, err // nothing is provisioned: preview fails with the planner's reasons
-	}
-	if topo != report.Chosen {
-		if monthly, err = namedEstimate(in, book, topo); err != nil {
-			return outputs, err
-		}
-	}
+	// The planner honours lambdabridge:topology: the report, its total (topology + common
+	// + guardrails) and what is provisioned are one topology.
+	topo, monthly := report.Chosen, report.TotalMonthlyUSD
 	if cfg.SourceURL == "" {
 		return outputs, fmt.Errorf("stack config: %s:sourceUrl is required to provision (planning works without it): the URL the %s fetches", config.Namespace, topo)
 	}
@@ -161,54 +160,4 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	outputs["dlqUrl"] = fns.DLQ.Url
 	outputs["dbEndpoint"] = pulumi.Sprintf("%s:%d", db.Host, db.Port)
 	return outputs, nil
-}
-
-// pickTopology resolves `topology` (auto or a name) against the report and returns the
-// topology with its monthly estimate (topology + common + guardrails). A named topology
-// the planner found invalid is an error carrying the planner's reasons.
-func pickTopology(want string, r *planner.Report) (planner.Topology, float64, error) {
-	t := planner.Topology(want)
-	if want == "" || want == "auto" {
-		if r.Chosen == "" {
-			var why []string
-			for _, e := range r.Topologies {
-				why = append(why, fmt.Sprintf("%s: %s", e.Name, strings.Join(e.Reasons, "; ")))
-			}
-			return "", 0, fmt.Errorf("topology auto: the planner found no valid topology (%s)", strings.Join(why, " | "))
-		}
-		t = r.Chosen
-	}
-	e := r.Find(t)
-	if e == nil {
-		names := make([]string, len(planner.AllTopologies))
-		for i, n := range planner.AllTopologies {
-			names[i] = string(n)
-		}
-		return "", 0, fmt.Errorf("topology %q: want auto or one of %s", want, strings.Join(names, ", "))
-	}
-	if !e.Valid {
-		return "", 0, fmt.Errorf("topology %s is not valid for this workload, nothing was provisioned: %s", t, strings.Join(e.Reasons, "; "))
-	}
-	if t == r.Chosen {
-		return t, r.TotalMonthlyUSD, nil
-	}
-	return t, e.MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD, nil
-}
-
-// namedEstimate is the whole-stack monthly estimate of t when the config names a
-// topology other than the planner's choice. The report prices the chosen topology's
-// guardrails; t gets its own (planner.DefaultGuardrails: a relay has fewer alarms than
-// a fetcher and writer), and the budget must follow what is provisioned.
-func namedEstimate(in planner.Input, book *planner.Book, t planner.Topology) (float64, error) {
-	g := planner.DefaultGuardrails(t)
-	in.Guardrails = &g
-	r, err := planner.Plan(in, book)
-	if err != nil {
-		return 0, fmt.Errorf("plan guardrails of %s: %w", t, err)
-	}
-	e := r.Find(t)
-	if e == nil {
-		return 0, fmt.Errorf("plan guardrails of %s: no estimate for it", t)
-	}
-	return e.MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD, nil
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -556,6 +557,13 @@ func equalGrants(a, b map[string][]string) bool {
 	return true
 }
 
+// withTopology is a copy of cfg with lambdabridge:topology set to topo.
+func withTopology(cfg map[string]string, topo string) map[string]string {
+	c := maps.Clone(cfg)
+	c["lambdabridge:topology"] = topo
+	return c
+}
+
 // planFor runs the planner on cfg the way the program does, for expectations that
 // depend on the price book (reasons, estimates) rather than on the program.
 func planFor(t *testing.T, cfg map[string]string) (*planner.Report, *planner.Book) {
@@ -594,7 +602,8 @@ func TestProgramRefusesInvalidTopology(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := with(tc.over)
-			r, _ := planFor(t, cfg)
+			// The planner's reasons for the topology, from a plan that does not ask for it.
+			r, _ := planFor(t, withTopology(cfg, "auto"))
 			e := r.Find(tc.topo)
 			if e == nil || e.Valid || len(e.Reasons) == 0 {
 				t.Fatalf("the planner should reject %s here with reasons: %+v", tc.topo, e)
@@ -773,10 +782,10 @@ func TestProgramBudget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := with(tc.over)
 			r, _ := planFor(t, cfg)
-			_, total, err := pickTopology(cfg["lambdabridge:topology"], r)
-			if err != nil {
-				t.Fatal(err)
+			if want := planner.Topology(cfg["lambdabridge:topology"]); r.Chosen != want {
+				t.Fatalf("the planner chose %s; %s was requested", r.Chosen, want)
 			}
+			total := r.TotalMonthlyUSD
 			m, err := runProgram(t, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -817,16 +826,22 @@ func TestProgramBudget(t *testing.T) {
 	}
 }
 
-// TestProgramBudgetNamedTopology: a named topology other than the planner's choice is
-// budgeted with its own guardrails, not the chosen topology's.
+// TestProgramBudgetNamedTopology: a named topology other than the cheapest is
+// budgeted with its own guardrails, not the cheapest topology's.
 func TestProgramBudgetNamedTopology(t *testing.T) {
 	cfg := with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:freeTier": "none"})
+	if r, _ := planFor(t, withTopology(cfg, "auto")); r.Chosen != planner.IPv6 {
+		t.Fatalf("the planner's cheapest is %s; the test needs ipv6 (one relay)", r.Chosen)
+	}
 	r, _ := planFor(t, cfg)
-	if r.Chosen != planner.IPv6 {
-		t.Fatalf("the planner chose %s; the test needs ipv6 (one relay) chosen", r.Chosen)
+	if r.Chosen != planner.Destination {
+		t.Fatalf("the planner chose %s; destination was requested", r.Chosen)
 	}
 	// Nothing free (us-east-1): destination's 7 alarms x $0.10 + 5 EMF metrics x $0.30
-	// = $0.70 + $1.50 = $2.20, not the chosen relay's 3 x $0.10 + $1.50 = $1.80.
+	// = $0.70 + $1.50 = $2.20, not the cheapest relay's 3 x $0.10 + $1.50 = $1.80.
+	if g := r.GuardrailsMonthlyUSD; g < 2.20-1e-9 || g > 2.20+1e-9 {
+		t.Errorf("guardrails $%v, want destination's $2.20", g)
+	}
 	want := infra.BudgetAmount((r.Find(planner.Destination).MonthlyUSD + r.CommonMonthlyUSD + 2.20) * 1.5)
 	m, err := runProgram(t, cfg)
 	if err != nil {
@@ -1266,49 +1281,6 @@ func TestProgramNeedsSourceURL(t *testing.T) {
 	}
 }
 
-func TestPickTopology(t *testing.T) {
-	r := &planner.Report{
-		Chosen: planner.Destination, CommonMonthlyUSD: 10, GuardrailsMonthlyUSD: 0.5, TotalMonthlyUSD: 10.5,
-		Topologies: []planner.Estimate{
-			{Name: planner.Destination, Valid: true, MonthlyUSD: 0},
-			{Name: planner.NATGateway, Valid: true, MonthlyUSD: 36.5},
-			{Name: planner.IPv6, Valid: false, Reasons: []string{"source has no AAAA record", "measure it"}},
-		},
-	}
-	none := &planner.Report{Topologies: []planner.Estimate{{Name: planner.S3, Reasons: []string{"bad"}}}}
-	cases := []struct {
-		want    string
-		r       *planner.Report
-		topo    planner.Topology
-		monthly float64
-		errHas  []string
-	}{
-		{"auto", r, planner.Destination, 10.5, nil},
-		{"", r, planner.Destination, 10.5, nil},
-		{"destination", r, planner.Destination, 10.5, nil},
-		// A valid topology other than the choice: its own estimate plus common plus
-		// guardrails, 36.5 + 10 + 0.5 = 47.
-		{"nat-gateway", r, planner.NATGateway, 47, nil},
-		{"ipv6", r, "", 0, []string{"ipv6", "source has no AAAA record", "measure it"}},
-		{"nat-instance", r, "", 0, []string{"nat-instance", "auto"}},
-		{"auto", none, "", 0, []string{"no valid topology", "s3: bad"}},
-	}
-	for _, tc := range cases {
-		topo, monthly, err := pickTopology(tc.want, tc.r)
-		if topo != tc.topo || monthly != tc.monthly {
-			t.Errorf("pickTopology(%q) = %s, %v; want %s, %v", tc.want, topo, monthly, tc.topo, tc.monthly)
-		}
-		if (err != nil) != (tc.errHas != nil) {
-			t.Errorf("pickTopology(%q) error %v", tc.want, err)
-		}
-		for _, s := range tc.errHas {
-			if err != nil && !strings.Contains(err.Error(), s) {
-				t.Errorf("pickTopology(%q) error %q lacks %q", tc.want, err, s)
-			}
-		}
-	}
-}
-
 func timeParse(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
 
 // TestProgramRealBuild builds the real handlers inside the program (as `pulumi preview`
@@ -1398,19 +1370,19 @@ func TestProgramOutputs(t *testing.T) {
 	}{
 		{"destination", map[string]string{"fetcherName": prefix + "-fetcher", "writerName": prefix + "-writer", "relayName": ""}},
 		{"nat-instance", map[string]string{"fetcherName": "", "writerName": "", "relayName": prefix + "-relay"}},
+		// s3 is not the cheapest here (destination and ipv6 cost less): the report, the
+		// estimate and what is provisioned are still s3.
+		{"s3", map[string]string{"fetcherName": prefix + "-fetcher", "writerName": prefix + "-writer", "relayName": ""}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.topo, func(t *testing.T) {
 			cfg := with(map[string]string{"lambdabridge:topology": tc.topo})
 			r, _ := planFor(t, cfg)
-			_, total, err := pickTopology(tc.topo, r)
-			if err != nil {
-				t.Fatal(err)
-			}
+			total := r.TotalMonthlyUSD
 			b, _ := json.Marshal(cfg)
 			t.Setenv(pulumi.EnvConfig, string(b))
 			dir := t.TempDir()
-			err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 				var logged []string
 				outs, err := deploy(ctx, deployOptions{Build: fakeBuild, BuildDir: dir, Report: func(s string) { logged = append(logged, s) }})
 				if err != nil {
@@ -1423,6 +1395,12 @@ func TestProgramOutputs(t *testing.T) {
 				}
 				if len(logged) != 1 || logged[0] != text.String() {
 					t.Errorf("logged %d messages, want the text report once:\n%v", len(logged), logged)
+				}
+				// The logged report names the requested topology as chosen, and totals it.
+				for _, line := range []string{"\nchosen: " + tc.topo + ", ", "/month (" + tc.topo + " + common "} {
+					if len(logged) == 1 && !strings.Contains(logged[0], line) {
+						t.Errorf("logged report lacks %q:\n%s", line, logged[0])
+					}
 				}
 				want := map[string]string{
 					"topology":   tc.topo,
@@ -1464,8 +1442,10 @@ func TestProgramOutputs(t *testing.T) {
 					var rep planner.Report
 					if err := json.Unmarshal([]byte(fmt.Sprint(vs[1])), &rep); err != nil {
 						t.Errorf("reportJSON: %v", err)
-					} else if rep.Chosen != r.Chosen || len(rep.Topologies) != len(planner.AllTopologies) {
-						t.Errorf("reportJSON chosen %s with %d topologies, want %s with %d", rep.Chosen, len(rep.Topologies), r.Chosen, len(planner.AllTopologies))
+					} else if rep.Chosen != planner.Topology(tc.topo) || len(rep.Topologies) != len(planner.AllTopologies) {
+						t.Errorf("reportJSON chosen %s with %d topologies, want %s with %d", rep.Chosen, len(rep.Topologies), tc.topo, len(planner.AllTopologies))
+					} else if rep.TotalMonthlyUSD != total {
+						t.Errorf("reportJSON total %v, want %v (the monthlyEstimateUSD)", rep.TotalMonthlyUSD, total)
 					}
 					return nil
 				})

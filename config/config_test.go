@@ -267,6 +267,7 @@ func TestPlannerInput(t *testing.T) {
 		"lambdabridge:architecture": "x86_64", "lambdabridge:fetchMillis": "900", "lambdabridge:writeMillis": "150",
 		"lambdabridge:singleFunction": "true", "lambdabridge:existingNat": "true",
 		"lambdabridge:sourceHasIpv6": "false", "lambdabridge:spill": "true", "lambdabridge:asOf": "2025-07-14",
+		"lambdabridge:topology": "nat-gateway",
 	} {
 		if err := c.Set(k, v); err != nil {
 			t.Fatalf("Set(%s): %v", k, err)
@@ -282,7 +283,8 @@ func TestPlannerInput(t *testing.T) {
 		FreeTier: planner.NoFreeTier, CreditsUSD: 25, MemoryMB: 256, Architecture: "x86_64",
 		FetchMillis: 900, WriteMillis: 150, SingleFunction: true, ExistingNAT: true,
 		SourceHasIPv6: ptr(false), Spill: true,
-		AsOf: time.Date(2025, 7, 14, 0, 0, 0, 0, time.UTC),
+		AsOf:     time.Date(2025, 7, 14, 0, 0, 0, 0, time.UTC),
+		Topology: planner.NATGateway,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("PlannerInput() =\n%+v\nwant\n%+v", got, want)
@@ -294,8 +296,8 @@ func TestPlannerInput(t *testing.T) {
 	}
 
 	empty, err := Defaults().PlannerInput()
-	if err != nil || !empty.AsOf.IsZero() || empty.SourceHasIPv6 != nil {
-		t.Errorf("Defaults().PlannerInput() = %+v, %v; want zero AsOf (today) and unknown IPv6", empty, err)
+	if err != nil || !empty.AsOf.IsZero() || empty.SourceHasIPv6 != nil || empty.Topology != planner.Auto {
+		t.Errorf("Defaults().PlannerInput() = %+v, %v; want zero AsOf (today), unknown IPv6 and topology auto", empty, err)
 	}
 
 	bad := Defaults()

@@ -7,7 +7,8 @@ import (
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
-// PlannerInput maps the planner's keys to a [planner.Input]. AsOf is parsed as a UTC day;
+// PlannerInput maps the planner's keys to a [planner.Input], topology included (auto, or
+// the name the planner must report as its choice). AsOf is parsed as a UTC day;
 // an empty AsOf leaves Input.AsOf zero (the planner then plans for today). Program-only
 // keys (network, database, alarms) play no part in the plan.
 func (c Config) PlannerInput() (planner.Input, error) {
@@ -40,5 +41,6 @@ func (c Config) PlannerInput() (planner.Input, error) {
 		SourceHasIPv6:   ipv6,
 		Spill:           c.Spill,
 		AsOf:            asOf,
+		Topology:        planner.Topology(c.Topology),
 	}, nil
 }

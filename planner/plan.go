@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -142,6 +143,9 @@ func validate(in Input, book *Book) error {
 	if in.CreditsUSD < 0 || math.IsNaN(in.CreditsUSD) || math.IsInf(in.CreditsUSD, 0) {
 		return badInput("credits %v USD: want 0 or a positive amount", in.CreditsUSD)
 	}
+	if in.Topology != "" && in.Topology != Auto && !slices.Contains(AllTopologies, in.Topology) {
+		return badInput("topology %q: want auto or one of %s", in.Topology, topologyNames())
+	}
 	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0) {
 		return badInput("guardrail counts %+v: want zero or more of each", *g)
 	}
@@ -215,7 +219,9 @@ type planner struct {
 }
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
-// on in.AsOf, and chooses the cheapest valid one (ties: AllTopologies order).
+// on in.AsOf, and chooses in.Topology when it names one, or else the cheapest valid
+// one (ties: AllTopologies order). A named topology the planner finds invalid is a
+// *TopologyError.
 func Plan(in Input, book *Book) (*Report, error) {
 	if book == nil {
 		return nil, errors.New("plan: nil price book")
@@ -258,7 +264,7 @@ func Plan(in Input, book *Book) (*Report, error) {
 		}
 		r.Topologies = append(r.Topologies, e)
 	}
-	if err := choose(r); err != nil {
+	if err := choose(r, in.Topology); err != nil {
 		return nil, err
 	}
 
@@ -527,8 +533,34 @@ func (p *planner) guardrailLines(g Guardrails) ([]CostLine, error) {
 	})
 }
 
-// choose marks the cheapest valid topology and gives every other one its verdict.
-func choose(r *Report) error {
+// TopologyError is Plan's error when Input.Topology names a topology the planner finds
+// invalid for the workload. It wraps ErrBadInput.
+type TopologyError struct {
+	// Topology is the topology requested.
+	Topology Topology
+	// Reasons are the planner's reasons for rejecting it (Estimate.Reasons).
+	Reasons []string
+}
+
+func (e *TopologyError) Error() string {
+	return fmt.Sprintf("%v: topology %s is not valid for this workload: %s", ErrBadInput, e.Topology, strings.Join(e.Reasons, "; "))
+}
+
+// Unwrap makes errors.Is(err, ErrBadInput) hold.
+func (e *TopologyError) Unwrap() error { return ErrBadInput }
+
+// topologyNames lists AllTopologies for error messages.
+func topologyNames() string {
+	names := make([]string, len(AllTopologies))
+	for i, t := range AllTopologies {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// choose marks the chosen topology (want, when it names one; else the cheapest valid
+// one) and gives every other valid one its verdict against it.
+func choose(r *Report, want Topology) error {
 	order := map[Topology]int{}
 	for i, t := range AllTopologies {
 		order[t] = i
@@ -537,6 +569,12 @@ func choose(r *Report) error {
 	for i := range r.Topologies {
 		if r.Topologies[i].Valid {
 			valid = append(valid, &r.Topologies[i])
+		}
+	}
+	requested := want != "" && want != Auto
+	if requested {
+		if e := r.Find(want); e != nil && !e.Valid {
+			return &TopologyError{Topology: want, Reasons: slices.Clone(e.Reasons)}
 		}
 	}
 	if len(valid) == 0 {
@@ -548,17 +586,34 @@ func choose(r *Report) error {
 		}
 		return order[valid[i].Name] < order[valid[j].Name]
 	})
-	best := valid[0]
-	r.Chosen = best.Name
-	best.Reasons = append([]string{"chosen: the cheapest valid topology"}, best.Reasons...)
-	for _, e := range valid[1:] {
-		var verdict string
-		if e.MonthlyUSD == best.MonthlyUSD {
-			verdict = fmt.Sprintf("costs the same as %s, which has fewer moving parts", best.Name)
+	cheapest, chosen := valid[0], valid[0]
+	verdict := "chosen: the cheapest valid topology"
+	if requested {
+		chosen = r.Find(want)
+		if chosen == cheapest {
+			verdict = "chosen: requested by topology, and the cheapest valid topology"
 		} else {
-			verdict = fmt.Sprintf("costs %s more than %s", Money(e.MonthlyUSD-best.MonthlyUSD), best.Name)
+			verdict = fmt.Sprintf("chosen: requested by topology (the cheapest valid is %s at %s)", cheapest.Name, Money(cheapest.MonthlyUSD))
 		}
-		e.Reasons = append([]string{verdict}, e.Reasons...)
+	}
+	r.Chosen = chosen.Name
+	chosen.Reasons = append([]string{verdict}, chosen.Reasons...)
+	for _, e := range valid {
+		if e == chosen {
+			continue
+		}
+		var v string
+		switch {
+		case e.MonthlyUSD > chosen.MonthlyUSD:
+			v = fmt.Sprintf("costs %s more than %s", Money(e.MonthlyUSD-chosen.MonthlyUSD), chosen.Name)
+		case e.MonthlyUSD < chosen.MonthlyUSD:
+			v = fmt.Sprintf("costs %s less than %s, which was requested", Money(chosen.MonthlyUSD-e.MonthlyUSD), chosen.Name)
+		case order[e.Name] > order[chosen.Name]:
+			v = fmt.Sprintf("costs the same as %s, which has fewer moving parts", chosen.Name)
+		default:
+			v = fmt.Sprintf("costs the same as %s, which was requested", chosen.Name)
+		}
+		e.Reasons = append([]string{v}, e.Reasons...)
 	}
 	return nil
 }

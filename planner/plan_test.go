@@ -138,6 +138,159 @@ func TestSeedWorkload(t *testing.T) {
 	}
 }
 
+// TestRequestedTopology: Input.Topology names the chosen topology; the others'
+// verdicts, the guardrails and the total follow it. Seed workload, Tokyo prices.
+func TestRequestedTopology(t *testing.T) {
+	tests := []struct {
+		name     string
+		mod      func(*Input)
+		chosen   Topology
+		verdicts map[Topology]string // first reason of each topology named
+		alarms   int                 // guardrail alarms priced
+		guardUSD float64
+		total    float64
+	}{
+		{
+			name: "empty is auto", mod: func(in *Input) {}, chosen: Destination,
+			verdicts: map[Topology]string{Destination: "chosen: the cheapest valid topology", S3: "costs $0.02 more than destination"},
+			// destination $0 + common $21.01 + guardrails $0 (TestSeedWorkload).
+			alarms: 7, total: 21.01,
+		},
+		{
+			name: "auto", mod: func(in *Input) { in.Topology = Auto }, chosen: Destination,
+			verdicts: map[Topology]string{Destination: "chosen: the cheapest valid topology", S3: "costs $0.02 more than destination"},
+			alarms:   7, total: 21.01,
+		},
+		{
+			name: "s3 requested", mod: func(in *Input) { in.Topology = S3 }, chosen: S3,
+			verdicts: map[Topology]string{
+				S3: "chosen: requested by topology (the cheapest valid is destination at $0.00)",
+				// destination $0 is $0.022349 -> $0.02 cheaper than s3.
+				Destination: "costs $0.02 less than s3, which was requested",
+				IPv6:        "unknown whether the source host has an IPv6 (AAAA) address: measure with --measure",
+				// 8.36 - 0.022349 = 8.337651 -> $8.34; 48.985765 - 0.022349 = 48.963416 -> $48.96.
+				NATInstance: "costs $8.34 more than s3",
+				NATGateway:  "costs $48.96 more than s3",
+			},
+			// s3's guardrails: 2 Errors + 2 AsyncEventsDropped + 1 DLQ = 5 alarms <= 10 free,
+			// 5 EMF metrics <= 10 free, budget $0: $0.
+			// Total: s3 PUT 4,380 x $0.0000047 = $0.020586 + GET 4,380 x $0.00000037 =
+			// $0.0016206 + storage 0.00569376 GB-mo x $0.025 = $0.000142344 -> $0.022349,
+			// + common RDS 730 x $0.025 = $18.25 + 20 GB x $0.138 = $2.76 = $21.01,
+			// + guardrails $0 = $21.032349.
+			alarms: 5, total: 0.022349 + 18.25 + 2.76 + 0,
+		},
+		{
+			name: "the cheapest requested", mod: func(in *Input) { in.Topology = Destination }, chosen: Destination,
+			verdicts: map[Topology]string{Destination: "chosen: requested by topology, and the cheapest valid topology", S3: "costs $0.02 more than destination"},
+			alarms:   7, total: 21.01,
+		},
+		{
+			// ipv6 measured: $0 like destination, which wins the tie under auto.
+			name: "a tie requested", mod: func(in *Input) { in.Topology, in.SourceHasIPv6 = IPv6, boolp(true) }, chosen: IPv6,
+			verdicts: map[Topology]string{
+				IPv6:        "chosen: requested by topology (the cheapest valid is destination at $0.00)",
+				Destination: "costs the same as ipv6, which was requested",
+				S3:          "costs $0.02 more than ipv6",
+			},
+			// one relay: 1 Errors + 1 AsyncEventsDropped + 1 DLQ = 3 alarms, free.
+			alarms: 3, total: 21.01,
+		},
+		{
+			name: "nat-gateway requested, nothing free", mod: func(in *Input) { in.Topology, in.FreeTier = NATGateway, NoFreeTier }, chosen: NATGateway,
+			verdicts: map[Topology]string{
+				// destination, nothing free: $0.01644 (TestGuardrailsCost) -> $0.02;
+				// 48.998 - 0.01644 = 48.98156 -> $48.98.
+				NATGateway:  "chosen: requested by topology (the cheapest valid is destination at $0.02)",
+				Destination: "costs $48.98 less than nat-gateway, which was requested",
+			},
+			// The relay's 3 alarms x $0.10 = $0.30 + 5 metrics x $0.30 = $1.50 -> $1.80
+			// (not destination's 7 alarms: $2.20).
+			alarms: 3, guardUSD: 1.80,
+			// nat-gateway, nothing free: 730 h x $0.062 = $45.26 + public IPv4 730 x $0.005
+			// = $3.65 + data 1.22202 GB x $0.062 = $0.075765 + requests 4,380 x $0.0000002
+			// = $0.000876 + compute 602.25 GB-s x $0.0000133334 = $0.00803 + logs 0.00438 GB
+			// x $0.76 = $0.003329 -> $48.998; common $21.01 + scheduler 4,380 x
+			// $0.00000125 = $0.005475 -> $21.015475; guardrails $1.80.
+			total: 45.26 + 3.65 + 0.075765 + 0.000876 + 0.00803 + 0.003329 + 21.015475 + 1.80,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := seed()
+			tt.mod(&in)
+			r := mustPlan(t, in)
+			if r.Chosen != tt.chosen {
+				t.Errorf("chosen = %s; want %s", r.Chosen, tt.chosen)
+			}
+			for top, want := range tt.verdicts {
+				if e := r.Find(top); len(e.Reasons) == 0 || e.Reasons[0] != want {
+					t.Errorf("%s reasons = %q; want first %q", top, e.Reasons, want)
+				}
+			}
+			for _, e := range r.Topologies {
+				if n := strings.Count(strings.Join(e.Reasons, "\n"), "chosen:"); n != btoi(e.Name == tt.chosen) {
+					t.Errorf("%s reasons %q: %d chosen verdicts", e.Name, e.Reasons, n)
+				}
+			}
+			if r.Guardrail != DefaultGuardrails(tt.chosen) || r.Guardrail.Alarms != tt.alarms {
+				t.Errorf("guardrails %+v; want %s's %d alarms", r.Guardrail, tt.chosen, tt.alarms)
+			}
+			checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, tt.guardUSD)
+			checkUSD(t, "total", r.TotalMonthlyUSD, tt.total)
+			checkUSD(t, "total = chosen + common + guardrails", r.TotalMonthlyUSD,
+				r.Find(tt.chosen).MonthlyUSD+r.CommonMonthlyUSD+r.GuardrailsMonthlyUSD)
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestRequestedTopologyInvalid: a requested topology the planner rejects is an error
+// carrying the planner's reasons, never a report choosing something else.
+func TestRequestedTopologyInvalid(t *testing.T) {
+	tests := []struct {
+		name   string
+		mod    func(*Input)
+		topo   Topology
+		reason string
+	}{
+		{"ipv6 with AAAA unknown", func(in *Input) { in.Topology = IPv6 }, IPv6,
+			"unknown whether the source host has an IPv6 (AAAA) address: measure with --measure"},
+		{"ipv6 without AAAA", func(in *Input) { in.Topology, in.SourceHasIPv6 = IPv6, boolp(false) }, IPv6,
+			"the source host has no IPv6 (AAAA) address, and an egress-only internet gateway carries IPv6 only"},
+		// 745,576 B compressed: record 996,152 B > usable 996,148 B (TestPayloadBoundary).
+		{"destination over the limit", func(in *Input) { in.Topology, in.CompressedBytes, in.PayloadBytes = Destination, 745576, 8*745576 }, Destination,
+			"record 996,152 B exceeds usable 996,148 B of the 1,048,576 B (1 MiB) async payload limit in force on 2026-11-25"},
+		{"s3 with a single function", func(in *Input) { in.Topology, in.SingleFunction = S3, true }, S3,
+			"single function required: the job needs internet and the database in one invocation, and s3 splits it into a fetcher and a writer"},
+	}
+	book := mustBook(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := seed()
+			tt.mod(&in)
+			r, err := Plan(in, book)
+			var te *TopologyError
+			if !errors.As(err, &te) || !errors.Is(err, ErrBadInput) {
+				t.Fatalf("Plan = %v, %v; want a *TopologyError wrapping ErrBadInput", r, err)
+			}
+			if te.Topology != tt.topo || len(te.Reasons) != 1 || te.Reasons[0] != tt.reason {
+				t.Errorf("error %s %q; want %s %q", te.Topology, te.Reasons, tt.topo, tt.reason)
+			}
+			want := "bad input: topology " + string(tt.topo) + " is not valid for this workload: " + tt.reason
+			if err.Error() != want {
+				t.Errorf("error %q; want %q", err, want)
+			}
+		})
+	}
+}
+
 // TestPayloadBoundary: the record exactly at the usable limit is valid; one more
 // compressed byte is not (or spills when spill is on).
 func TestPayloadBoundary(t *testing.T) {
@@ -455,6 +608,7 @@ func TestBadInput(t *testing.T) {
 		{"bad schedule", func(in *Input) { in.Schedule = "every 10 minutes" }, "schedule"},
 		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, "guardrail counts"},
 		{"as-of before the book", func(in *Input) { in.AsOf = day("2022-06-01") }, "as-of 2022-06-01: the price book has no"},
+		{"unknown topology", func(in *Input) { in.Topology = "relay" }, `topology "relay": want auto or one of destination, ipv6, s3, nat-instance, nat-gateway`},
 	}
 	book := mustBook(t)
 	for _, tt := range tests {

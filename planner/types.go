@@ -19,6 +19,9 @@ const (
 	NATInstance Topology = "nat-instance"
 	// IPv6: one dual-stack VPC function (relay) with egress through an egress-only internet gateway.
 	IPv6 Topology = "ipv6"
+	// Auto is not a topology: as Input.Topology (like "") it asks the planner to choose
+	// the cheapest valid one.
+	Auto Topology = "auto"
 )
 
 // AllTopologies lists every topology in tie-break order: fewer moving parts first.
@@ -76,6 +79,11 @@ type Input struct {
 	// Guardrails says what the guardrails deploy (alarms, metrics, budget) so the
 	// planner can price them; nil means DefaultGuardrails of the chosen topology.
 	Guardrails *Guardrails
+	// Topology is the topology asked for (stack key lambdabridge:topology): "" or Auto
+	// chooses the cheapest valid one; a name makes it the report's Chosen if the planner
+	// finds it valid, and Plan fails with a *TopologyError (ErrBadInput) carrying the
+	// planner's reasons if not.
+	Topology Topology
 }
 
 // Guardrails counts what the guardrails of issue 6 create, so the planner can
@@ -155,7 +163,8 @@ type Estimate struct {
 
 // Report is the result of Plan. Its JSON form is a documented, stable contract (README).
 type Report struct {
-	// Chosen is the cheapest valid topology.
+	// Chosen is the topology requested by Input.Topology, or else the cheapest valid one.
+	// Guardrails and TotalMonthlyUSD are Chosen's.
 	Chosen Topology `json:"chosen"`
 	// Region is the AWS region priced.
 	Region string `json:"region"`

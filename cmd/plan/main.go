@@ -1,5 +1,6 @@
 // Command plan is lambdabridge's planner CLI: from the schedule, the measured payload, the
-// region and the free-tier standing it prices every topology and names the cheapest valid one.
+// region and the free-tier standing it prices every topology and names the cheapest valid one
+// (or, with --topology or lambdabridge:topology, the one asked for, if it is valid).
 //
 // With no flags it plans the dev stack, reading the same keys as the Pulumi program from
 // Pulumi.yaml (schema defaults) and Pulumi.dev.yaml. Flags override the stack's values.
@@ -112,6 +113,7 @@ var keyFlags = []keyFlag{
 	{name: "spill", key: "lambdabridge:spill", usage: "destination mode may spill oversized records to S3", isBool: true},
 	{name: "as-of", key: "lambdabridge:asOf", usage: "plan with the prices and limits of this day, YYYY-MM-DD (default today)"},
 	{name: "prices", key: "lambdabridge:pricesFile", usage: "price-book file overriding the embedded book"},
+	{name: "topology", key: "lambdabridge:topology", usage: "auto (the cheapest valid) or the topology to report as chosen: destination, ipv6, s3, nat-instance or nat-gateway"},
 }
 
 // options are the flags that are not config keys.
@@ -255,6 +257,9 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			origin(o, "region"), cfg.Region, strings.Join(book.Regions(), ", "))
 	}
 	report, err := planner.Plan(in, book)
+	if te := (*planner.TopologyError)(nil); errors.As(err, &te) {
+		return usagef("%s %s: not valid for this workload: %s", origin(o, "topology"), te.Topology, strings.Join(te.Reasons, "; "))
+	}
 	if err != nil {
 		if errors.Is(err, planner.ErrBadInput) {
 			msg := strings.TrimPrefix(err.Error(), planner.ErrBadInput.Error()+": ")

@@ -204,6 +204,21 @@ func TestFlagsOverrideTheStack(t *testing.T) {
 				t.Errorf("ipv6 with --ipv6 true: %+v", e)
 			}
 		}},
+		{"topology names the chosen one", []string{"--topology", "s3"}, func(t *testing.T, rep planner.Report) {
+			// s3 is not the cheapest (destination is $0): chosen anyway, and totalled.
+			s3 := rep.Find(planner.S3)
+			if rep.Chosen != planner.S3 || s3 == nil || s3.Reasons[0] != "chosen: requested by topology (the cheapest valid is destination at $0.00)" {
+				t.Errorf("chosen %s, s3 %+v", rep.Chosen, s3)
+			}
+			if s3 != nil && rep.TotalMonthlyUSD != s3.MonthlyUSD+rep.CommonMonthlyUSD+rep.GuardrailsMonthlyUSD {
+				t.Errorf("total %v, want s3 %v + common %v + guardrails %v", rep.TotalMonthlyUSD, s3.MonthlyUSD, rep.CommonMonthlyUSD, rep.GuardrailsMonthlyUSD)
+			}
+		}},
+		{"topology auto", []string{"--topology", "auto"}, func(t *testing.T, rep planner.Report) {
+			if rep.Chosen != planner.Destination || rep.Find(planner.Destination).Reasons[0] != "chosen: the cheapest valid topology" {
+				t.Errorf("chosen %s reasons %q", rep.Chosen, rep.Find(planner.Destination).Reasons)
+			}
+		}},
 		{"credits", []string{"--credits", "100"}, func(t *testing.T, rep planner.Report) {
 			if rep.CreditsUSD != 100 {
 				t.Errorf("creditsUSD %v, want 100", rep.CreditsUSD)
@@ -337,6 +352,10 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"bad stack value", []string{"--stack", "broken"}, `plan: stack broken: config lambdabridge:memoryMB: "lots" is not an integer (128-10240)`},
 		{"unmeasured stack", []string{"--stack", "unmeasured"}, `plan: no measured payload: give --payload and --compressed, --sample FILE or --measure URL`},
 		{"prices file", []string{"--prices", "nope.json"}, `plan: --prices: prices file: open nope.json`},
+		{"topology name", []string{"--topology", "bogus"}, `plan: --topology: "bogus" is not one of auto, destination, ipv6, s3, nat-instance, nat-gateway`},
+		// the dev fixture leaves sourceHasIpv6 unset (unknown)
+		{"invalid topology", []string{"--topology", "ipv6"},
+			`plan: --topology ipv6: not valid for this workload: unknown whether the source host has an IPv6 (AAAA) address: measure with --measure`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -364,6 +383,26 @@ func TestUnknownRegionInStack(t *testing.T) {
 	want := `plan: config aws:region (stack mars) "eu-north-1": not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`
 	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
+	}
+}
+
+// TestInvalidTopologyInStack: a stack naming a topology the planner rejects exits 2 naming
+// the key and the planner's reason, as `pulumi preview` refuses it.
+func TestInvalidTopologyInStack(t *testing.T) {
+	dir := fixtureDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.v4only.yaml"),
+		[]byte("config:\n  aws:region: ap-northeast-1\n  lambdabridge:payloadSize: 279KB\n  lambdabridge:compressedSize: 19KB\n"+
+			"  lambdabridge:sourceHasIpv6: \"false\"\n  lambdabridge:topology: ipv6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, testCLI(nil), "--dir", dir, "--stack", "v4only")
+	want := `plan: config lambdabridge:topology (stack v4only) ipv6: not valid for this workload: the source host has no IPv6 (AAAA) address`
+	if r.code != exitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+		t.Errorf("exit %d stdout %q stderr %q, want 2, no report and %q", r.code, r.stdout, r.stderr, want)
+	}
+	// --topology auto overrides the stack's choice.
+	if rep := report(t, run(t, testCLI(nil), "--dir", dir, "--stack", "v4only", "--topology", "auto", "--format", "json")); rep.Chosen != planner.Destination {
+		t.Errorf("--topology auto chose %s, want destination", rep.Chosen)
 	}
 }
 
