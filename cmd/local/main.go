@@ -105,6 +105,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		in.PayloadBytes, in.CompressedBytes = int64(len(sample)), int64(len(gz))
 	}
+	if o.topology != "auto" {
+		// --topology runs that topology locally whatever the stack names; the plan line
+		// then shows the planner's own choice for comparison.
+		in.Topology = planner.Auto
+	}
 	book, err := planner.LoadBook(cfg.PricesFile)
 	if err != nil {
 		return err
