@@ -219,10 +219,7 @@ func TestRequestedTopology(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := seed()
 			tt.mod(&in)
-			r := mustPlan(t, in)
-			if r.Chosen != tt.chosen {
-				t.Errorf("chosen = %s; want %s", r.Chosen, tt.chosen)
-			}
+			r := planChosen(t, in, tt.chosen)
 			for top, want := range tt.verdicts {
 				if e := r.Find(top); len(e.Reasons) == 0 || e.Reasons[0] != want {
 					t.Errorf("%s reasons = %q; want first %q", top, e.Reasons, want)
@@ -449,10 +446,7 @@ func TestValidityRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := seed()
 			tt.mod(&in)
-			r := mustPlan(t, in)
-			if r.Chosen != tt.chosen {
-				t.Errorf("chosen = %s; want %s", r.Chosen, tt.chosen)
-			}
+			r := planChosen(t, in, tt.chosen)
 			for top, want := range tt.check {
 				if e := r.Find(top); !strings.Contains(e.Reasons[0], want) {
 					t.Errorf("%s reasons %q; want %q", top, e.Reasons, want)
@@ -639,4 +633,14 @@ func TestMoney(t *testing.T) {
 			t.Errorf("Money(%v) = %q; want %q", tt.x, got, tt.want)
 		}
 	}
+}
+
+// planChosen plans in and checks the report chose want.
+func planChosen(t *testing.T, in Input, want Topology) *Report {
+	t.Helper()
+	r := mustPlan(t, in)
+	if r.Chosen != want {
+		t.Errorf("chosen = %s; want %s", r.Chosen, want)
+	}
+	return r
 }
