@@ -13,8 +13,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/lambdabridge/lambdabridge/config"
-	"github.com/lambdabridge/lambdabridge/handlers/bootstrap"
 	"github.com/lambdabridge/lambdabridge/infra"
+	"github.com/lambdabridge/lambdabridge/internal/lambdabuild"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -42,7 +42,7 @@ func buildHandler(ctx context.Context, pkg, goarch, outDir string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("module root: %w", err)
 	}
-	return bootstrap.Build(ctx, bootstrap.Options{Package: pkg, Arch: goarch, OutDir: outDir, ModuleRoot: root})
+	return lambdabuild.Build(ctx, lambdabuild.Options{Package: pkg, Arch: goarch, OutDir: outDir, ModuleRoot: root})
 }
 
 // deploy is config -> plan -> report -> provision, with an injectable handler build.

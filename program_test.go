@@ -183,7 +183,7 @@ func (m *mocks) names(typ string) []string {
 	return out
 }
 
-// fakeBuild stands in for handlers/bootstrap.Build: a small file per package and arch.
+// fakeBuild stands in for handlers/lambdabuild.Build: a small file per package and arch.
 func fakeBuild(_ context.Context, pkg, goarch, outDir string) (string, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
@@ -1017,7 +1017,7 @@ func TestProgramEnvironment(t *testing.T) {
 	if _, ok := we["DB_PASSWORD"]; ok {
 		t.Errorf("writer with IAM auth has DB_PASSWORD")
 	}
-	// The writer bootstrap: the master user, with the instance's (secret) password.
+	// The writer-role setup: the master user, with the instance's (secret) password.
 	if we["DB_ADMIN_USER"] != "lbadmin" {
 		t.Errorf("writer DB_ADMIN_USER = %v, want lbadmin", we["DB_ADMIN_USER"])
 	}

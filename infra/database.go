@@ -51,7 +51,7 @@ type Database struct {
 	// Password is the writer's password when Auth is "password" (a secret).
 	Password pulumi.StringOutput
 	// AdminUser and AdminPassword (a secret: the instance's stored master password) let the
-	// writer bootstrap its own role at cold start; AdminUser is "" for an existing database,
+	// writer-role setup its own role at cold start; AdminUser is "" for an existing database,
 	// whose writer user the owner made.
 	AdminUser     string
 	AdminPassword pulumi.StringOutput

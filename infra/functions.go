@@ -20,9 +20,9 @@ import (
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
-// Builder builds one handler package (e.g. "./handlers/fetch") for goarch ("arm64" or
+// Builder builds one handler package (e.g. "./lambdas/fetcher") for goarch ("arm64" or
 // "amd64") into outDir and returns the path of the `bootstrap` binary. The program
-// passes handlers/bootstrap.Build; tests pass a fake that writes a small file.
+// passes handlers/lambdabuild.Build; tests pass a fake that writes a small file.
 type Builder func(ctx context.Context, pkg, goarch, outDir string) (string, error)
 
 // KeyPrefix is where the fetcher puts envelopes (s3 topology) and spilled records.
@@ -160,7 +160,7 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		dbEnv["DB_PASSWORD"] = args.DB.Password
 	}
 	if args.DB.AdminUser != "" {
-		// The writer bootstrap: at cold start the function logs in once as the master
+		// The writer-role setup: at cold start the function logs in once as the master
 		// user (password auth) to create its own role and grants, then stores over IAM.
 		dbEnv["DB_ADMIN_USER"] = pulumi.String(args.DB.AdminUser)
 		dbEnv["DB_ADMIN_PASSWORD"] = args.DB.AdminPassword
@@ -197,7 +197,7 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		}
 		f.RelayName = args.NamePrefix + "-relay"
 		f.Relay, err = newFunction(ctx, name, f.RelayName, role{
-			key: "relay", pkg: "./handlers/relay", inVpc: true, grants: dbGrants, env: env, timeout: 60,
+			key: "relay", pkg: "./lambdas/relay", inVpc: true, grants: dbGrants, env: env, timeout: 60,
 		}, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail("relay", err)
@@ -219,7 +219,7 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 			writerGrants = append(writerGrants, grant{"ReadHandoffObjects", []string{"s3:GetObject"}, objects})
 		}
 		f.Writer, err = newFunction(ctx, name, f.WriterName, role{
-			key: "writer", pkg: "./handlers/write", inVpc: true, grants: writerGrants, env: writerEnv, timeout: 30,
+			key: "writer", pkg: "./lambdas/writer", inVpc: true, grants: writerGrants, env: writerEnv, timeout: 30,
 		}, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail("writer", err)
@@ -249,7 +249,7 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 			fetcherGrants = append(fetcherGrants, grant{"PutHandoffObjects", []string{"s3:PutObject"}, objects})
 		}
 		f.Fetcher, err = newFunction(ctx, name, f.FetcherName, role{
-			key: "fetcher", pkg: "./handlers/fetch", grants: fetcherGrants, env: fetcherEnv, timeout: 60,
+			key: "fetcher", pkg: "./lambdas/fetcher", grants: fetcherGrants, env: fetcherEnv, timeout: 60,
 		}, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail("fetcher", err)

@@ -58,7 +58,7 @@ func TestLocalRun(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"planner chose ", "build    ./handlers/fetch", "build    ./handlers/write",
+		"planner chose ", "build    ./lambdas/fetcher", "build    ./lambdas/writer",
 		"already stored (redelivery)",
 		// 2 runs, each writer event delivered 1 + 1 times = 4 deliveries, 2 distinct fetches.
 		"summary  2 runs: 2 fetched, 0 failed to fetch; writer 4 deliveries, 0 failed; rows written 2 (fetches now has 2 rows)",

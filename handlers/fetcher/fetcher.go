@@ -1,4 +1,4 @@
-// Package fetcher is the logic of the fetcher Lambda function (handlers/fetch is its thin main):
+// Package fetcher is the logic of the fetcher Lambda function (lambdas/fetcher is its thin main):
 // fetch the source, wrap the body in an envelope, and return either the envelope (for an
 // onSuccess Lambda destination to carry), or — when the destination invocation record would
 // not fit the async payload limit and spill is on, or always in s3 mode — a pointer to the

@@ -53,7 +53,7 @@ type Config struct {
 	RecordsTable string // RECORDS_TABLE, default DefaultRecordsTable
 
 	// AdminUser (DB_ADMIN_USER) and AdminPassword (DB_ADMIN_PASSWORD, never logged) turn on
-	// the writer bootstrap: Ensure first connects once as this user with password auth (same
+	// the writer-role setup: Ensure first connects once as this user with password auth (same
 	// host, database and TLS settings) and creates the writer's role, its grants and the
 	// schema (see the package doc). Both or neither. A role it creates has no password: it
 	// is meant for DB_AUTH=iam (rds_iam) or a server that trusts the writer (tests, local).
@@ -120,7 +120,7 @@ func (c *Config) normalize() error {
 		c.iamRole = "rds_iam"
 	}
 	if (c.AdminUser == "") != (c.AdminPassword == "") {
-		return errors.New("store config: DB_ADMIN_USER and DB_ADMIN_PASSWORD go together (the writer bootstrap needs both, or set neither)")
+		return errors.New("store config: DB_ADMIN_USER and DB_ADMIN_PASSWORD go together (the writer-role setup needs both, or set neither)")
 	}
 	if c.URL != "" {
 		pc, err := pgx.ParseConfig(c.URL)
@@ -163,10 +163,10 @@ func (c *Config) normalize() error {
 	return nil
 }
 
-// checkAdmin refuses a bootstrap whose admin is the writer itself.
+// checkAdmin refuses a writer-role setup whose admin is the writer itself.
 func (c *Config) checkAdmin(writer string) error {
 	if c.AdminUser != "" && c.AdminUser == writer {
-		return fmt.Errorf("store config: DB_ADMIN_USER %q is the writer's own user: the bootstrap creates the writer's role as a different, privileged user", c.AdminUser)
+		return fmt.Errorf("store config: DB_ADMIN_USER %q is the writer's own user: the setup creates the writer's role as a different, privileged user", c.AdminUser)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func (c Config) useRDSRoots(cc *pgx.ConnConfig) error {
 	return nil
 }
 
-// adminConnConfig is the bootstrap's connection: the data connection's host, port, database
+// adminConnConfig is the writer-role setup's connection: the data connection's host, port, database
 // and TLS settings, as AdminUser with AdminPassword (password auth, never IAM).
 func (c Config) adminConnConfig() (*pgx.ConnConfig, error) {
 	cc, err := pgx.ParseConfig(c.connString())

@@ -54,7 +54,7 @@ func TestConfigFromEnv(t *testing.T) {
 			wantErr: []string{"DB_AUTH=iam needs TLS"}},
 		{name: "bad records table", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id", "RECORDS_TABLE": "x; DROP TABLE fetches"},
 			wantErr: []string{"RECORDS_TABLE"}},
-		{name: "writer bootstrap with DB_*", env: map[string]string{"DB_HOST": "h", "DB_USER": "writer", "DB_AUTH": "iam",
+		{name: "writer-role setup with DB_*", env: map[string]string{"DB_HOST": "h", "DB_USER": "writer", "DB_AUTH": "iam",
 			"DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
 			conn: "postgres://writer@h:5432/postgres?sslmode=verify-full",
 			check: func(t *testing.T, c Config) {

@@ -88,7 +88,7 @@ type querier interface {
 
 // schemaCurrent reports, without DDL or locks, whether the schema is at SchemaVersion or
 // newer and the records table (when recordsTable is set) exists. A writer that the
-// bootstrap left with DML grants only (no CREATE on the schema) then never needs to run
+// setup left with DML grants only (no CREATE on the schema) then never needs to run
 // migrate, whose CREATE TABLE IF NOT EXISTS PostgreSQL refuses without CREATE even when
 // the table is there.
 func schemaCurrent(ctx context.Context, q querier, recordsTable string) (bool, error) {

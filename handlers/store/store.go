@@ -28,7 +28,7 @@
 // discarded and the next call connects again. With DB_AUTH=iam a fresh RDS IAM token is
 // signed locally for every new connection (BeforeConnect).
 //
-// Writer bootstrap (DB_ADMIN_USER + DB_ADMIN_PASSWORD set): before the first write, Ensure
+// Writer-role setup (DB_ADMIN_USER + DB_ADMIN_PASSWORD set): before the first write, Ensure
 // connects once as that admin (password auth, same host, database and TLS) and, under the
 // schema advisory lock, creates the writer's role if missing, grants it rds_iam when that
 // role exists (RDS), CONNECT and TEMPORARY on the database and USAGE on the schema, runs the
@@ -62,9 +62,9 @@ type Store struct {
 	cfg  Config
 	pool *pgxpool.Pool
 
-	mu           sync.Mutex
-	bootstrapped bool
-	migrated     bool
+	mu        sync.Mutex
+	roleReady bool
+	migrated  bool
 }
 
 // Open prepares a Store from cfg. It does not connect: the first Ensure or Put does.
@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func (s *Store) Close() { s.pool.Close() }
 
 // Ensure connects if needed and creates or migrates the schema, once per process (again after
-// a failure). With AdminUser set it first runs the writer bootstrap as the admin (its own
+// a failure). With AdminUser set it first runs the writer-role setup as the admin (its own
 // connection, closed afterwards): role, grants and schema. Then, over the data connection, a
 // schema already current is left alone, else the writer migrates it itself (which needs
 // CREATE on the schema: the existing-database mode). Call it at cold start; Put calls it too.
@@ -97,11 +97,11 @@ func (s *Store) Ensure(ctx context.Context) error {
 	if s.migrated {
 		return nil
 	}
-	if s.cfg.AdminUser != "" && !s.bootstrapped {
-		if err := bootstrap(ctx, s.cfg); err != nil {
+	if s.cfg.AdminUser != "" && !s.roleReady {
+		if err := provisionWriter(ctx, s.cfg); err != nil {
 			return err
 		}
-		s.bootstrapped = true
+		s.roleReady = true
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		current, err := schemaCurrent(ctx, tx, s.cfg.RecordsTable)

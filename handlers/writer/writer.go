@@ -1,4 +1,4 @@
-// Package writer is the logic behind the writer function (handlers/write): it routes the
+// Package writer is the logic behind the writer function (lambdas/writer): it routes the
 // invocation payload (destination record, S3 pointer, S3 event notification or bare
 // envelope), fetches the envelope from S3 when the payload only points at it, decodes it
 // with a size cap and stores it through handlers/store.

@@ -10,12 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lambdabridge/lambdabridge/handlers/rie"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/internal/rie"
 )
 
 // Emulator runs each function as its real bootstrap binary (built for the host with
-// handlers/bootstrap) under the AWS Lambda Runtime Interface Emulator (handlers/rie), and
+// internal/lambdabuild) under the AWS Lambda Runtime Interface Emulator (internal/rie), and
 // invokes it through the Lambda Invoke API path with the request id Lambda would pass.
 type Emulator struct {
 	// ModuleRoot is the directory of go.mod; OutDir receives the binaries.

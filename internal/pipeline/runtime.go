@@ -14,16 +14,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
-	"github.com/lambdabridge/lambdabridge/handlers/relayer"
+	"github.com/lambdabridge/lambdabridge/handlers/relay"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 )
 
 // The handler packages the pipeline runs (bootstrap main packages).
 const (
-	FetchPackage = "./handlers/fetch"
-	WritePackage = "./handlers/write"
-	RelayPackage = "./handlers/relay"
+	FetchPackage = "./lambdas/fetcher"
+	WritePackage = "./lambdas/writer"
+	RelayPackage = "./lambdas/relay"
 )
 
 // Spec says which function to start and with what environment (the variables infra sets).
@@ -51,7 +51,7 @@ type Runtime interface {
 }
 
 // InProcess runs the handlers' cold-start wiring (fetcher.HandlerFromEnv, writer.NewFromEnv,
-// relayer.NewFromEnv) and Handle methods in this process: the same code as the bootstraps,
+// relay.NewFromEnv) and Handle methods in this process: the same code as the bootstraps,
 // minus the Lambda runtime API loop. Env is passed through the handlers' getenv, and its
 // AWS_* variables are also exported to the process (the AWS SDK's own chain reads them there).
 type InProcess struct {
@@ -95,7 +95,7 @@ func (r InProcess) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 		stop = closeStore
 		h = marshalled(w.Handle)
 	case RelayPackage:
-		rl, closeStore, err := relayer.NewFromEnv(ctx, getenv, logs)
+		rl, closeStore, err := relay.NewFromEnv(ctx, getenv, logs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("start %s in process: %w", s.Name, err)
 		}

@@ -72,7 +72,7 @@ func New(tb testing.TB) string {
 // Role returns the name of a login role of the test's own (prefix plus random hex; roles
 // are shared by every database on the server) without creating it, and when the test ends
 // drops it with whatever it owns or was granted in dbURL's database. Use it for roles that
-// the code under test creates (e.g. the writer bootstrap).
+// the code under test creates (e.g. the writer-role setup).
 func Role(tb testing.TB, dbURL, prefix string) string {
 	tb.Helper()
 	var b [5]byte

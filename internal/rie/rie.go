@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/lambdabridge/lambdabridge/handlers/bootstrap"
+	"github.com/lambdabridge/lambdabridge/internal/lambdabuild"
 )
 
 // EmulatorPackage is the import path of the emulator's command.
@@ -54,11 +54,11 @@ func BuildEmulator(ctx context.Context, moduleRoot, outDir string) (string, erro
 	return out, nil
 }
 
-// BuildFunction builds the handler package pkg ("./handlers/write") of the module at
-// moduleRoot into outDir with handlers/bootstrap, for the host's architecture (the emulator
+// BuildFunction builds the handler package pkg ("./lambdas/writer") of the module at
+// moduleRoot into outDir with internal/lambdabuild, for the host's architecture (the emulator
 // runs the binary natively), and returns the bootstrap's path.
 func BuildFunction(ctx context.Context, moduleRoot, pkg, outDir string) (string, error) {
-	p, err := bootstrap.Build(ctx, bootstrap.Options{Package: pkg, Arch: runtime.GOARCH, OutDir: outDir, ModuleRoot: moduleRoot})
+	p, err := lambdabuild.Build(ctx, lambdabuild.Options{Package: pkg, Arch: runtime.GOARCH, OutDir: outDir, ModuleRoot: moduleRoot})
 	if err != nil {
 		return "", fmt.Errorf("rie: %w", err)
 	}

@@ -1,4 +1,4 @@
-package bootstrap
+package lambdabuild
 
 import (
 	"bytes"
@@ -41,11 +41,11 @@ func TestBuildReproducible(t *testing.T) {
 	ctx := context.Background()
 	var paths []string
 	for _, dir := range []string{t.TempDir(), t.TempDir()} {
-		p, err := Build(ctx, Options{Package: "./handlers/fetch", OutDir: dir, ModuleRoot: moduleRoot(t)})
+		p, err := Build(ctx, Options{Package: "./lambdas/fetcher", OutDir: dir, ModuleRoot: moduleRoot(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := filepath.Join(dir, "fetch", "bootstrap"); p != want {
+		if want := filepath.Join(dir, "fetcher", "bootstrap"); p != want {
 			t.Fatalf("path %s, want %s", p, want)
 		}
 		paths = append(paths, p)
@@ -54,7 +54,7 @@ func TestBuildReproducible(t *testing.T) {
 	// no inlining) must not change the bytes either.
 	t.Setenv("GOFLAGS", "-gcflags=all=-N -l")
 	dir := t.TempDir()
-	p, err := Build(ctx, Options{Package: "./handlers/fetch", OutDir: dir, ModuleRoot: moduleRoot(t)})
+	p, err := Build(ctx, Options{Package: "./lambdas/fetcher", OutDir: dir, ModuleRoot: moduleRoot(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestBuildErrors(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"bad arch", Options{Package: "./handlers/fetch", OutDir: t.TempDir(), Arch: "x86_64"}, `architecture "x86_64": want "arm64" or "amd64"`},
+		{"bad arch", Options{Package: "./lambdas/fetcher", OutDir: t.TempDir(), Arch: "x86_64"}, `architecture "x86_64": want "arm64" or "amd64"`},
 		{"no package", Options{OutDir: t.TempDir()}, "Package and Options.OutDir are required"},
 		{"no go.mod", Options{Package: "./x", OutDir: t.TempDir(), ModuleRoot: t.TempDir()}, "has no go.mod"},
 		{"missing package", Options{Package: "./handlers/nosuch", OutDir: t.TempDir(), ModuleRoot: moduleRoot(t), Arch: "amd64"}, "handlers/nosuch"},
@@ -116,8 +116,8 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestCommand(t *testing.T) {
-	args, env := Command(Options{Package: "./handlers/fetch", Arch: "amd64"}, "/o/bootstrap")
-	want := "build -tags lambda.norpc -trimpath -buildvcs=false -ldflags=-s -w -buildid= -o /o/bootstrap ./handlers/fetch"
+	args, env := Command(Options{Package: "./lambdas/fetcher", Arch: "amd64"}, "/o/bootstrap")
+	want := "build -tags lambda.norpc -trimpath -buildvcs=false -ldflags=-s -w -buildid= -o /o/bootstrap ./lambdas/fetcher"
 	if got := strings.Join(args, " "); got != want {
 		t.Errorf("args %q\nwant %q", got, want)
 	}

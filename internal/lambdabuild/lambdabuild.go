@@ -2,7 +2,7 @@
 // provided.al2023 Lambda runtime runs. The same sources, Go toolchain and options give the same
 // bytes (so `pulumi preview` shows no change when nothing changed): the build is static
 // (CGO_ENABLED=0), stripped, with -trimpath, no VCS stamp and an empty build id.
-package bootstrap
+package lambdabuild
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ const (
 
 // Options says what to build.
 type Options struct {
-	// Package is the handler's package, relative to ModuleRoot ("./handlers/fetch").
+	// Package is the handler's package, relative to ModuleRoot ("./lambdas/fetcher").
 	Package string
 	// Arch is the GOARCH: "arm64" (default when empty) or "amd64".
 	Arch string

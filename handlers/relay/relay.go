@@ -1,9 +1,9 @@
-// Package relayer is the relay function's logic: the single VPC function of the nat-gateway,
+// Package relay is the relay function's logic: the single VPC function of the nat-gateway,
 // nat-instance and ipv6 topologies fetches the source (handlers/fetcher's HTTP half) and stores
 // the body in PostgreSQL (handlers/store) in one invocation, writing the fetcher's EMF
 // guardrail line. Its environment is the union of the fetcher's and the writer's. The
-// bootstrap is handlers/relay.
-package relayer
+// bootstrap is lambdas/relay.
+package relay
 
 import (
 	"context"

@@ -22,7 +22,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
-	"github.com/lambdabridge/lambdabridge/handlers/rie"
+	"github.com/lambdabridge/lambdabridge/internal/rie"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
@@ -66,8 +66,8 @@ func binaries(t *testing.T) map[string]string {
 		if bins["rie"], buildErr = rie.BuildEmulator(ctx, root, dir); buildErr != nil {
 			return
 		}
-		for _, name := range []string{"fetch", "write", "relay"} {
-			if bins[name], buildErr = rie.BuildFunction(ctx, root, "./handlers/"+name, dir); buildErr != nil {
+		for _, name := range []string{"fetcher", "writer", "relay"} {
+			if bins[name], buildErr = rie.BuildFunction(ctx, root, "./lambdas/"+name, dir); buildErr != nil {
 				return
 			}
 		}
@@ -149,8 +149,8 @@ func TestFetcherThenWriterUnderEmulator(t *testing.T) {
 	binaries(t) // skips under -short before anything starts
 	src := sourceServer(t)
 	dbURL, db := database(t)
-	fetch := start(t, "fetch", "lb-fetch", "SOURCE_URL="+src.URL+"/items", "MODE=destination", "ASYNC_LIMIT_BYTES=1048576", "EXPECT_JSON=true")
-	write := start(t, "write", "lb-write", "DATABASE_URL="+dbURL, "RECORDS_KEY=id", "RECORDS_TABLE=items", "AWS_REGION=us-east-1")
+	fetch := start(t, "fetcher", "lb-fetch", "SOURCE_URL="+src.URL+"/items", "MODE=destination", "ASYNC_LIMIT_BYTES=1048576", "EXPECT_JSON=true")
+	write := start(t, "writer", "lb-write", "DATABASE_URL="+dbURL, "RECORDS_KEY=id", "RECORDS_TABLE=items", "AWS_REGION=us-east-1")
 
 	r := invoke(t, fetch, []byte(schedulerEvent))
 	if r.Error != nil {
@@ -209,7 +209,7 @@ func TestFetcherThenWriterUnderEmulator(t *testing.T) {
 func TestWriterRefusalsUnderEmulator(t *testing.T) {
 	binaries(t) // skips under -short before anything starts
 	dbURL, db := database(t)
-	write := start(t, "write", "lb-write", "DATABASE_URL="+dbURL)
+	write := start(t, "writer", "lb-write", "DATABASE_URL="+dbURL)
 	failed := fmt.Sprintf(`{"version":"1.0","timestamp":"2026-11-25T09:03:00.001Z","requestContext":{"requestId":"r9","functionArn":"arn:aws:lambda:us-east-1:1:function:f:$LATEST",`+
 		`"condition":%q,"approximateInvokeCount":3},"requestPayload":{},"responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},`+
 		`"responsePayload":{"errorMessage":"boom","errorType":"Error"}}`, "RetriesExhausted")
@@ -233,7 +233,7 @@ func TestWriterRefusalsUnderEmulator(t *testing.T) {
 		t.Fatalf("%d rows", n)
 	}
 	// A misconfigured writer fails every invocation with its configuration error.
-	bad := start(t, "write", "lb-write-bad", "DB_HOST=db.example", "DB_AUTH=kerberos")
+	bad := start(t, "writer", "lb-write-bad", "DB_HOST=db.example", "DB_AUTH=kerberos")
 	r := invoke(t, bad, []byte(schedulerEvent))
 	if r.Error == nil || !strings.Contains(r.Error.ErrorMessage, `DB_AUTH "kerberos"`) {
 		t.Fatalf("misconfigured writer answered %s", r.Payload)
@@ -256,8 +256,8 @@ func TestS3PathUnderEmulator(t *testing.T) {
 		CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("lb-spill")}); err != nil {
 		t.Fatal(err)
 	}
-	fetch := start(t, "fetch", "lb-fetch", append(awsEnv, "SOURCE_URL="+src.URL+"/items", "MODE=s3")...)
-	write := start(t, "write", "lb-write", append(awsEnv, "DATABASE_URL="+dbURL)...)
+	fetch := start(t, "fetcher", "lb-fetch", append(awsEnv, "SOURCE_URL="+src.URL+"/items", "MODE=s3")...)
+	write := start(t, "writer", "lb-write", append(awsEnv, "DATABASE_URL="+dbURL)...)
 
 	r := invoke(t, fetch, []byte(schedulerEvent))
 	if r.Error != nil {

@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/lambdabridge/lambdabridge/handlers/lambdamain"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
+	"github.com/lambdabridge/lambdabridge/lambdas/lambdamain"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Package lambdamain is the cold-start boilerplate shared by the handler bootstraps that keep a
-// database connection (handlers/write, handlers/relay): build the handler once from the
+// database connection (lambdas/writer, lambdas/relay): build the handler once from the
 // environment, warm it, and hand it to the Lambda runtime.
 package lambdamain
 

@@ -14,7 +14,7 @@ import (
 // connections, so it is sent but not checked; the tests check it never surfaces.
 const adminPassword = "Hunter2-master-secret"
 
-func bootstrapConfig(writerURL, iamRole string, records bool) func(*Config) {
+func writerRoleConfig(writerURL, iamRole string, records bool) func(*Config) {
 	return func(c *Config) {
 		c.URL, c.AdminUser, c.AdminPassword, c.iamRole = writerURL, "postgres", adminPassword, iamRole
 		if records {
@@ -23,7 +23,7 @@ func bootstrapConfig(writerURL, iamRole string, records bool) func(*Config) {
 	}
 }
 
-func TestBootstrapFreshDatabase(t *testing.T) {
+func TestWriterRoleFreshDatabase(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		iamExists   bool // the "rds_iam" stand-in exists, as on RDS
@@ -51,7 +51,7 @@ func TestBootstrapFreshDatabase(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s := openStore(t, testdb.AsUser(t, dbURL, writer), bootstrapConfig(testdb.AsUser(t, dbURL, writer), iam, tc.records))
+			s := openStore(t, testdb.AsUser(t, dbURL, writer), writerRoleConfig(testdb.AsUser(t, dbURL, writer), iam, tc.records))
 			if err := s.Ensure(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -102,15 +102,15 @@ func TestBootstrapFreshDatabase(t *testing.T) {
 				}
 			}
 			if adminConns != 0 {
-				t.Errorf("%d admin connections left open after the bootstrap, want 0", adminConns)
+				t.Errorf("%d admin connections left open after the writer-role setup, want 0", adminConns)
 			}
 		})
 	}
 }
 
-// TestBootstrapConcurrentColdStarts starts several writers at once, then again (a second
-// wave of cold starts): every bootstrap succeeds, the role and each migration exist once.
-func TestBootstrapConcurrentColdStarts(t *testing.T) {
+// TestWriterRoleConcurrentColdStarts starts several writers at once, then again (a second
+// wave of cold starts): every setup succeeds, the role and each migration exist once.
+func TestWriterRoleConcurrentColdStarts(t *testing.T) {
 	ctx := context.Background()
 	dbURL := testdb.New(t)
 	db := adminConn(t, dbURL)
@@ -125,7 +125,7 @@ func TestBootstrapConcurrentColdStarts(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, starts)
 		for i := 0; i < starts; i++ {
-			s := openStore(t, wURL, bootstrapConfig(wURL, iam, true))
+			s := openStore(t, wURL, writerRoleConfig(wURL, iam, true))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -157,9 +157,9 @@ func TestBootstrapConcurrentColdStarts(t *testing.T) {
 	}
 }
 
-// TestBootstrapOverTablesAnOlderWriterOwns: a stack set up the old way (the writer made by
-// hand with CREATE on public, migrating as itself) keeps working once the bootstrap runs.
-func TestBootstrapOverTablesAnOlderWriterOwns(t *testing.T) {
+// TestWriterRoleOverTablesAnOlderWriterOwns: a stack set up the old way (the writer made by
+// hand with CREATE on public, migrating as itself) keeps working once the writer-role setup runs.
+func TestWriterRoleOverTablesAnOlderWriterOwns(t *testing.T) {
 	ctx := context.Background()
 	dbURL := testdb.New(t)
 	db := adminConn(t, dbURL)
@@ -172,7 +172,7 @@ func TestBootstrapOverTablesAnOlderWriterOwns(t *testing.T) {
 	if _, err := old.Put(ctx, fetchOf(t, []byte(`[{"id":1}]`), t0)); err != nil {
 		t.Fatal(err)
 	}
-	s := openStore(t, wURL, bootstrapConfig(wURL, "lbiam_absent", true))
+	s := openStore(t, wURL, writerRoleConfig(wURL, "lbiam_absent", true))
 	if _, err := s.Put(ctx, fetchOf(t, []byte(`[{"id":1},{"id":2}]`), t0.Add(time.Minute))); err != nil {
 		t.Fatal(err)
 	}
@@ -181,31 +181,31 @@ func TestBootstrapOverTablesAnOlderWriterOwns(t *testing.T) {
 	}
 }
 
-// TestBootstrapFailureKeepsThePasswordSecret: a bootstrap that cannot log in names the
+// TestWriterRoleFailureKeepsThePasswordSecret: a writer-role setup that cannot log in names the
 // admin user and the cause, never the password, and the store refuses to write.
-func TestBootstrapFailureKeepsThePasswordSecret(t *testing.T) {
+func TestWriterRoleFailureKeepsThePasswordSecret(t *testing.T) {
 	dbURL := testdb.New(t)
 	writer := testdb.Role(t, dbURL, "lbw_")
 	wURL := testdb.AsUser(t, dbURL, writer)
 	s := openStore(t, wURL, func(c *Config) {
-		bootstrapConfig(wURL, "rds_iam", false)(c)
+		writerRoleConfig(wURL, "rds_iam", false)(c)
 		c.AdminUser = "lbnoadmin_" + writer[4:]
 	})
 	_, err := s.Put(context.Background(), fetchOf(t, []byte(`{}`), t0))
 	if err == nil {
-		t.Fatal("put succeeded although the bootstrap could not log in")
+		t.Fatal("put succeeded although the writer-role setup could not log in")
 	}
-	if !strings.Contains(err.Error(), "bootstrap") || !strings.Contains(err.Error(), "lbnoadmin_") {
-		t.Errorf("error %q does not say the bootstrap failed and as whom", err)
+	if !strings.Contains(err.Error(), "writer role setup") || !strings.Contains(err.Error(), "lbnoadmin_") {
+		t.Errorf("error %q does not say the writer-role setup failed and as whom", err)
 	}
 	if strings.Contains(err.Error(), adminPassword) {
 		t.Errorf("error leaks the admin password: %v", err)
 	}
 }
 
-// TestWithoutBootstrapTheWriterCannotLogIn is the control for the tests above: the same
+// TestWithoutWriterRoleTheWriterCannotLogIn is the control for the tests above: the same
 // writer URL without DB_ADMIN_* fails, because nothing created the role.
-func TestWithoutBootstrapTheWriterCannotLogIn(t *testing.T) {
+func TestWithoutWriterRoleTheWriterCannotLogIn(t *testing.T) {
 	dbURL := testdb.New(t)
 	writer := testdb.Role(t, dbURL, "lbw_")
 	s := openStore(t, testdb.AsUser(t, dbURL, writer), nil)

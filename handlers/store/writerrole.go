@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// bootstrap prepares the database for the writer as the admin (cfg.AdminUser), over one
+// provisionWriter prepares the database for the writer as the admin (cfg.AdminUser), over one
 // connection of its own that it closes before returning. In one transaction holding the
 // schema advisory lock (so concurrent cold starts take turns) it:
 //
@@ -24,7 +24,7 @@ import (
 // The writer so gets exactly the DML its Put needs and no CREATE anywhere: it cannot create,
 // alter or drop tables. Every step is idempotent, so it runs at every cold start. Tables the
 // writer already owns (made by an older writer that migrated as itself) are left as they are.
-func bootstrap(ctx context.Context, cfg Config) error {
+func provisionWriter(ctx context.Context, cfg Config) error {
 	writer, err := cfg.writerUser()
 	if err != nil {
 		return err
@@ -36,14 +36,14 @@ func bootstrap(ctx context.Context, cfg Config) error {
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		// pgx's connect errors name the user and host, never the password.
-		return fmt.Errorf("store: bootstrap: connect as %s: %w", cfg.AdminUser, err)
+		return fmt.Errorf("store: writer role setup: connect as %s: %w", cfg.AdminUser, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		return bootstrapWriter(ctx, tx, writer, cfg.iamRole, cfg.RecordsTable)
+		return createWriterRole(ctx, tx, writer, cfg.iamRole, cfg.RecordsTable)
 	})
 	if err != nil {
-		return fmt.Errorf("store: bootstrap writer role %s as %s: %w", writer, cfg.AdminUser, err)
+		return fmt.Errorf("store: writer role setup: role %s as %s: %w", writer, cfg.AdminUser, err)
 	}
 	return nil
 }
@@ -60,8 +60,8 @@ func (c Config) writerUser() (string, error) {
 	return pc.User, nil
 }
 
-// bootstrapWriter runs bootstrap's steps inside tx.
-func bootstrapWriter(ctx context.Context, tx pgx.Tx, writer, iamRole, recordsTable string) error {
+// createWriterRole runs provisionWriter's steps inside tx.
+func createWriterRole(ctx context.Context, tx pgx.Tx, writer, iamRole, recordsTable string) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLockID); err != nil {
 		return fmt.Errorf("advisory lock: %w", err)
 	}
