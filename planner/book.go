@@ -56,13 +56,16 @@ const (
 	ItemBudgetDay          = "budgets.budgetDay"
 	ItemDataTransferIn     = "dataTransfer.in"
 	ItemLegacyOffers       = "freeTier.legacy12MonthOffers"
-	ItemLegacyS3Puts       = "legacy.s3.puts"
-	ItemLegacyS3Gets       = "legacy.s3.gets"
-	ItemLegacyS3GB         = "legacy.s3.storageGB"
-	ItemLegacyRDSHours     = "legacy.rds.hours"
-	ItemLegacyRDSGB        = "legacy.rds.storageGB"
-	ItemLegacyEBSGB        = "legacy.ebs.GB"
-	ItemLegacyIPv4Hours    = "legacy.publicIPv4.hours"
+	// ItemLegacyNewAccounts says whether an account created that day gets the 12-month
+	// offers; the entry with value 0 starts on the free-tier cut-off (2025-07-15).
+	ItemLegacyNewAccounts = "freeTier.legacyOffersForNewAccounts"
+	ItemLegacyS3Puts      = "legacy.s3.puts"
+	ItemLegacyS3Gets      = "legacy.s3.gets"
+	ItemLegacyS3GB        = "legacy.s3.storageGB"
+	ItemLegacyRDSHours    = "legacy.rds.hours"
+	ItemLegacyRDSGB       = "legacy.rds.storageGB"
+	ItemLegacyEBSGB       = "legacy.ebs.GB"
+	ItemLegacyIPv4Hours   = "legacy.publicIPv4.hours"
 )
 
 // RegionalItems lists the items every region of the book must price.
@@ -79,7 +82,7 @@ var GlobalItems = []string{
 	ItemAsyncPayloadLimit,
 	ItemFreeLambdaRequests, ItemFreeLambdaGBs, ItemFreeLogsGB, ItemFreeScheduler, ItemFreeSQS,
 	ItemFreeAlarms, ItemFreeMetrics, ItemFreeSNSEmail, ItemBudgetDay, ItemDataTransferIn,
-	ItemLegacyOffers, ItemLegacyS3Puts, ItemLegacyS3Gets, ItemLegacyS3GB,
+	ItemLegacyOffers, ItemLegacyNewAccounts, ItemLegacyS3Puts, ItemLegacyS3Gets, ItemLegacyS3GB,
 	ItemLegacyRDSHours, ItemLegacyRDSGB, ItemLegacyEBSGB, ItemLegacyIPv4Hours,
 }
 

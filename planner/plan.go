@@ -31,7 +31,16 @@ const (
 	// DefaultMemoryMB is each function's memory when Input.MemoryMB is 0.
 	DefaultMemoryMB = 128
 	// DefaultArchitecture is the functions' architecture when Input.Architecture is "".
-	DefaultArchitecture = "arm64"
+	DefaultArchitecture = ArchARM64
+	// ArchARM64 and ArchX86 are the Lambda architectures (Graviton and x86-64).
+	ArchARM64 = "arm64"
+	ArchX86   = "x86_64"
+	// MinMemoryMB and MaxMemoryMB bound a Lambda function's memory size
+	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+	MinMemoryMB, MaxMemoryMB = 128, 10240
+	// MaxBilledMillis is Lambda's 15-minute maximum timeout, the longest billed duration
+	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+	MaxBilledMillis = 900000
 	// DefaultFetchMillis is the billed duration of one fetch (HTTP GET + gzip).
 	DefaultFetchMillis = 800
 	// DefaultWriteMillis is the billed duration of one write (decode + upsert).
@@ -60,9 +69,15 @@ const (
 	// DefaultRecordAlarmPercent is the record-size share of the limit that the
 	// guardrail alarm (and the report's headroom warning) fires at.
 	DefaultRecordAlarmPercent = 80
-	// NATInstanceDiskGB is the NAT instance's gp3 root volume.
+	// NATInstanceType is the NAT instance's EC2 type (priced as ItemEC2NanoHour), and
+	// NATInstanceArchitecture the architecture of its image (t4g is Graviton).
+	NATInstanceType         = "t4g.nano"
+	NATInstanceArchitecture = ArchARM64
+	// NATInstanceDiskGB is the NAT instance's gp3 root volume, priced and provisioned.
 	NATInstanceDiskGB = 8
-	// DatabaseStorageGB is the RDS gp3 storage of the common database.
+	// DatabaseInstanceClass is the common database's RDS class (priced as ItemRDSMicroHour).
+	DatabaseInstanceClass = "db.t4g.micro"
+	// DatabaseStorageGB is the RDS gp3 storage of the common database, priced and provisioned.
 	DatabaseStorageGB = 20
 	// S3ResidentDays is how long a handed-off object lives on average: lifecycle
 	// expires objects 1 day old, and S3 removes expired objects within about a day.
@@ -125,19 +140,19 @@ func validate(in Input, book *Book) error {
 		return badInput("free tier %q: want always-free, legacy-12-month or none", in.FreeTier)
 	}
 	switch in.Architecture {
-	case "arm64", "x86_64":
+	case ArchARM64, ArchX86:
 	default:
 		return badInput("architecture %q: want arm64 or x86_64", in.Architecture)
 	}
-	if in.MemoryMB < 128 || in.MemoryMB > 10240 {
-		return badInput("memory %d MB: want 128 to 10240", in.MemoryMB)
+	if in.MemoryMB < MinMemoryMB || in.MemoryMB > MaxMemoryMB {
+		return badInput("memory %d MB: want %d to %d", in.MemoryMB, MinMemoryMB, MaxMemoryMB)
 	}
 	for _, d := range []struct {
 		name string
 		ms   int
 	}{{"fetch duration", in.FetchMillis}, {"write duration", in.WriteMillis}} {
-		if d.ms < 1 || d.ms > 900000 {
-			return badInput("%s %d ms: want 1 to 900000 (Lambda's 15-minute maximum)", d.name, d.ms)
+		if d.ms < 1 || d.ms > MaxBilledMillis {
+			return badInput("%s %d ms: want 1 to %d (Lambda's 15-minute maximum)", d.name, d.ms, MaxBilledMillis)
 		}
 	}
 	if in.CreditsUSD < 0 || math.IsNaN(in.CreditsUSD) || math.IsInf(in.CreditsUSD, 0) {
@@ -152,27 +167,16 @@ func validate(in Input, book *Book) error {
 	return nil
 }
 
-// DefaultGuardrails is what the planner assumes issue 6's guardrails create for t
-// when Input.Guardrails is nil:
-//   - every topology: per function an Errors and an AsyncEventsDropped alarm, one
-//     alarm on messages visible in the dead-letter queue, the fetcher's (or relay's)
-//     five EMF metrics with one FunctionName dimension, one cost budget, no email
-//     or DLQ traffic in a normal month;
-//   - destination adds DestinationDeliveryFailures and the record-size alarm
-//     (RecordPercentOfLimit >= DefaultRecordAlarmPercent): 2+2+1+2 = 7 alarms;
-//   - s3 (two functions): 2+2+1 = 5 alarms;
-//   - nat-gateway, nat-instance, ipv6 (one relay): 1+1+1 = 3 alarms.
+// DefaultGuardrails is what the planner assumes the guardrails create for t when
+// Input.Guardrails is nil: the alarms its Shape lists (Shape.Alarms), the fetcher's (or
+// relay's) five EMF metrics with one FunctionName dimension, one cost budget, no email or
+// dead-letter traffic in a normal month.
 func DefaultGuardrails(t Topology) Guardrails {
-	g := Guardrails{CustomMetrics: emfMetrics, Budgets: 1}
-	switch t {
-	case Destination:
-		g.Alarms = 7
-	case S3:
-		g.Alarms = 5
-	default:
-		g.Alarms = 3
+	s, err := ShapeOf(t)
+	if err != nil {
+		return Guardrails{CustomMetrics: emfMetrics, Budgets: 1}
 	}
-	return g
+	return Guardrails{Alarms: len(s.Alarms()), CustomMetrics: emfMetrics, Budgets: 1}
 }
 
 // GuardrailAlarms is DefaultGuardrails(t).Alarms.
@@ -294,7 +298,9 @@ func Plan(in Input, book *Book) (*Report, error) {
 	return r, nil
 }
 
-// freeTier decides which allowances apply on AsOf and notes why.
+// freeTier decides which allowances apply on AsOf and notes why. The cut-off after which
+// new accounts no longer got the 12-month offers is a book entry
+// (ItemLegacyNewAccounts), not a date written here.
 func (p *planner) freeTier(r *Report) error {
 	if p.in.FreeTier != Legacy12Month {
 		return nil
@@ -303,15 +309,21 @@ func (p *planner) freeTier(r *Report) error {
 	if err != nil {
 		return err
 	}
+	cutoff, err := p.book.Lookup("", ItemLegacyNewAccounts, endOfTime)
+	if err != nil {
+		return err
+	}
 	if e.Value == 0 {
 		p.tier = AlwaysFree
-		r.Notes = append(r.Notes, fmt.Sprintf("legacy-12-month does not apply on %s: the 12-month offers went only to accounts created before 2025-07-15, for 12 months, so none can still hold them from %s; planned with the Always Free allowances only",
-			r.AsOf, e.EffectiveFrom))
+		r.Notes = append(r.Notes, fmt.Sprintf("legacy-12-month does not apply on %s: the 12-month offers went only to accounts created before %s, for 12 months, so none can still hold them from %s; planned with the Always Free allowances only",
+			r.AsOf, cutoff.EffectiveFrom, e.EffectiveFrom))
 		return nil
 	}
 	p.legacy = true
-	if !p.in.AsOf.Before(time.Date(2025, 7, 15, 0, 0, 0, 0, time.UTC)) {
-		r.Notes = append(r.Notes, "legacy-12-month applies only to accounts created before 2025-07-15, and only for their first 12 months")
+	if now, err := p.book.Lookup("", ItemLegacyNewAccounts, p.in.AsOf); err != nil {
+		return err
+	} else if now.Value == 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("legacy-12-month applies only to accounts created before %s, and only for their first 12 months", now.EffectiveFrom))
 	}
 	return nil
 }
@@ -339,82 +351,90 @@ func (p *planner) checkPayload() error {
 	return nil
 }
 
-// spills reports whether the destination fetcher spills every run to S3: its record
-// does not fit and spill is on.
-func (p *planner) spills() bool { return p.in.Spill && !p.payload.Fits }
+// spills reports whether shape s's fetcher spills every run to S3: its handoff is a
+// record, spill is on and the record does not fit.
+func (p *planner) spills(s Shape) bool { return s.Spills(p.in.Spill) && !p.payload.Fits }
 
-// usage computes topology t's consumption for runs runs in a month. NAT data is the
-// raw payload per run: the source's response crosses the NAT uncompressed unless
-// the source itself compresses (the fetcher's gzip happens after the NAT), and the
-// request bytes are negligible. The relay (nat-*, ipv6) does fetch and write in one
-// invocation, so its billed duration is FetchMillis + WriteMillis.
-func (p *planner) usage(t Topology, runs int64) (u Usage, s3Bytes float64) {
+// usage computes shape s's consumption for runs runs in a month. Every function is
+// invoked once per run. NAT data is the raw payload per run: the source's response
+// crosses the NAT uncompressed unless the source itself compresses (the fetcher's gzip
+// happens after the NAT), and the request bytes are negligible. A fetcher bills
+// FetchMillis and a writer WriteMillis; a relay, which does both in one invocation, bills
+// their sum, so every shape bills FetchMillis + WriteMillis per run.
+func (p *planner) usage(s Shape, runs int64) (u Usage, s3Bytes float64) {
 	gb := float64(p.in.MemoryMB) / 1024
 	secs := float64(p.in.FetchMillis+p.in.WriteMillis) / 1000
 	u.GBSeconds = float64(runs) * gb * secs
-	switch t {
-	case Destination, S3:
-		u.Invocations = 2 * runs
-		if t == S3 || p.spills() {
-			u.S3Puts, u.S3Gets = runs, runs
-			s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
-		}
-	default:
-		u.Invocations = runs
-		raw := float64(p.in.PayloadBytes) * float64(runs) / 1e9
-		switch t {
-		case NATGateway:
-			if !p.in.ExistingNAT {
-				u.NATHours = HoursPerMonth
-			}
-			u.NATGB = raw
-		case NATInstance:
+	u.Invocations = int64(len(s.Functions)) * runs
+	if s.Handoff == HandoffObject || p.spills(s) {
+		u.S3Puts, u.S3Gets = runs, runs
+		s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
+	}
+	raw := float64(p.in.PayloadBytes) * float64(runs) / 1e9
+	switch s.Egress {
+	case EgressNATGateway:
+		if !p.in.ExistingNAT {
 			u.NATHours = HoursPerMonth
-			u.NATGB = raw
 		}
+		u.NATGB = raw
+	case EgressNATInstance:
+		u.NATHours = HoursPerMonth
+		u.NATGB = raw
 	}
 	return u, s3Bytes
 }
 
-// estimate prices topology t at the 730-hour month and checks its peak month.
-func (p *planner) estimate(t Topology) (Estimate, error) {
-	e := Estimate{Name: t, Valid: true}
-	switch t {
-	case Destination:
+// verdicts returns whether shape s can carry the workload, with its reasons.
+func (p *planner) verdicts(s Shape) (valid bool, reasons []string) {
+	valid = true
+	if s.RecordLimited() {
 		if !p.payload.Fits {
 			msg := fmt.Sprintf("record %s B exceeds usable %s B of the %s B (%s) async payload limit in force on %s",
 				groupInt(p.payload.RecordBytes), groupInt(p.payload.UsableBytes), groupInt(p.payload.LimitBytes),
 				FormatSize(p.payload.LimitBytes), p.in.AsOf.Format(time.DateOnly))
-			if p.in.Spill {
-				e.Reasons = append(e.Reasons, msg+"; spill is on, so every run stores its envelope in S3 (1 PUT + 1 GET per run)")
+			if s.Spills(p.in.Spill) {
+				reasons = append(reasons, msg+"; spill is on, so every run stores its envelope in S3 (1 PUT + 1 GET per run)")
 			} else {
-				e.Valid = false
-				e.Reasons = append(e.Reasons, msg)
+				valid = false
+				reasons = append(reasons, msg)
 			}
 		} else if pct := p.payload.HeadroomPercent; pct >= DefaultRecordAlarmPercent {
-			e.Reasons = append(e.Reasons, fmt.Sprintf("record uses %.2f%% of the limit, above the %d%% alarm threshold", pct, DefaultRecordAlarmPercent))
+			reasons = append(reasons, fmt.Sprintf("record uses %.2f%% of the limit, above the %d%% alarm threshold", pct, DefaultRecordAlarmPercent))
 		}
-	case IPv6:
+	}
+	if s.Egress == EgressIPv6 {
 		switch {
 		case p.in.SourceHasIPv6 == nil:
-			e.Valid = false
-			e.Reasons = append(e.Reasons, "unknown whether the source host has an IPv6 (AAAA) address: measure with --measure")
+			valid = false
+			reasons = append(reasons, "unknown whether the source host has an IPv6 (AAAA) address: measure with --measure")
 		case !*p.in.SourceHasIPv6:
-			e.Valid = false
-			e.Reasons = append(e.Reasons, "the source host has no IPv6 (AAAA) address, and an egress-only internet gateway carries IPv6 only")
+			valid = false
+			reasons = append(reasons, "the source host has no IPv6 (AAAA) address, and an egress-only internet gateway carries IPv6 only")
 		}
 	}
-	if p.in.SingleFunction && (t == Destination || t == S3) {
-		e.Valid = false
-		e.Reasons = append([]string{"single function required: the job needs internet and the database in one invocation, and " + string(t) + " splits it into a fetcher and a writer"}, e.Reasons...)
+	if p.in.SingleFunction && !s.SingleFunction() {
+		valid = false
+		reasons = append([]string{fmt.Sprintf("single function required: the job needs internet and the database in one invocation, and %s splits it into a %s and a %s",
+			s.Topology, s.Functions[0], s.Functions[1])}, reasons...)
 	}
-	u, s3Bytes := p.usage(t, p.avgRuns)
-	lines, err := p.topologyLines(t, u, s3Bytes, p.avgRuns)
+	return valid, reasons
+}
+
+// estimate prices topology t at the 730-hour month and checks its peak month.
+func (p *planner) estimate(t Topology) (Estimate, error) {
+	s, err := ShapeOf(t)
+	if err != nil {
+		return Estimate{}, err
+	}
+	e := Estimate{Name: t, Parts: s}
+	e.Valid, e.Reasons = p.verdicts(s)
+	u, s3Bytes := p.usage(s, p.avgRuns)
+	lines, err := p.topologyLines(s, u, s3Bytes, p.avgRuns)
 	if err != nil {
 		return e, err
 	}
-	pu, ps3 := p.usage(t, p.peakRuns)
-	peakLines, err := p.topologyLines(t, pu, ps3, p.peakRuns)
+	pu, ps3 := p.usage(s, p.peakRuns)
+	peakLines, err := p.topologyLines(s, pu, ps3, p.peakRuns)
 	if err != nil {
 		return e, err
 	}
@@ -480,9 +500,9 @@ func (p *planner) price(specs []spec) ([]CostLine, error) {
 	return out, nil
 }
 
-func (p *planner) topologyLines(t Topology, u Usage, s3Bytes float64, runs int64) ([]CostLine, error) {
+func (p *planner) topologyLines(s Shape, u Usage, s3Bytes float64, runs int64) ([]CostLine, error) {
 	gbsItem := ItemLambdaGBSecondArm
-	if p.in.Architecture == "x86_64" {
+	if p.in.Architecture == ArchX86 {
 		gbsItem = ItemLambdaGBSecondX86
 	}
 	specs := []spec{
@@ -498,16 +518,16 @@ func (p *planner) topologyLines(t Topology, u Usage, s3Bytes float64, runs int64
 			spec{"S3 storage (objects expire after 1 day)", ItemS3Storage, gbMonths, ItemLegacyS3GB, "GB-months"},
 		)
 	}
-	switch t {
-	case NATGateway:
+	switch s.Egress {
+	case EgressNATGateway:
 		if !p.in.ExistingNAT {
 			specs = append(specs, spec{"NAT gateway hours", ItemNATGatewayHour, u.NATHours, "", "hours"},
 				spec{"Public IPv4 address of the NAT gateway", ItemPublicIPv4Hour, HoursPerMonth, "", "hours"})
 		}
 		specs = append(specs, spec{"NAT gateway data processed", ItemNATGatewayGB, u.NATGB, "", "GB"})
-	case NATInstance:
+	case EgressNATInstance:
 		specs = append(specs,
-			spec{"NAT instance t4g.nano hours", ItemEC2NanoHour, u.NATHours, "", "hours"},
+			spec{"NAT instance " + NATInstanceType + " hours", ItemEC2NanoHour, u.NATHours, "", "hours"},
 			spec{fmt.Sprintf("NAT instance gp3 root volume (%d GB)", NATInstanceDiskGB), ItemEBSGp3, NATInstanceDiskGB, ItemLegacyEBSGB, "GB-months"},
 			spec{"Public IPv4 address of the NAT instance", ItemPublicIPv4Hour, HoursPerMonth, ItemLegacyIPv4Hours, "hours"})
 	}
@@ -517,7 +537,7 @@ func (p *planner) topologyLines(t Topology, u Usage, s3Bytes float64, runs int64
 
 func (p *planner) commonLines() ([]CostLine, error) {
 	return p.price([]spec{
-		{"RDS db.t4g.micro PostgreSQL (Single-AZ) hours", ItemRDSMicroHour, HoursPerMonth, ItemLegacyRDSHours, "hours"},
+		{"RDS " + DatabaseInstanceClass + " PostgreSQL (Single-AZ) hours", ItemRDSMicroHour, HoursPerMonth, ItemLegacyRDSHours, "hours"},
 		{fmt.Sprintf("RDS gp3 storage (%d GB)", DatabaseStorageGB), ItemRDSGp3, DatabaseStorageGB, ItemLegacyRDSGB, "GB-months"},
 		{"EventBridge Scheduler invocations", ItemSchedulerInvoke, float64(p.avgRuns), ItemFreeScheduler, "invocations"},
 	})
@@ -657,3 +677,6 @@ func floorMulDiv(a, b, c int64) int64 {
 	}
 	return q.Int64()
 }
+
+// endOfTime is a day after every entry of the book: Lookup on it gives an item's latest entry.
+var endOfTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)

@@ -30,7 +30,7 @@ import (
 //	                  limitSource, limitEffectiveFrom
 //	topologies[]      name, valid, reasons[] (first = one-line verdict), monthlyUSD,
 //	                  fitsFreeTier, usage{invocations, gbSeconds, s3Puts, s3Gets, natHours,
-//	                  natGB}, lines[]
+//	                  natGB}, lines[], parts{topology, functions[], handoff, egress}
 //	lines[] (also common[], guardrails[])
 //	                  item, quantity, unit, freeQuantity, unitUSD, monthlyUSD, source,
 //	                  effectiveFrom, confidence
@@ -189,6 +189,7 @@ func renderText(w io.Writer, r *Report) error {
 	}
 	if chosen := r.Find(r.Chosen); chosen != nil {
 		fmt.Fprintf(&b, "\nchosen: %s, %s/month\n", r.Chosen, Money(chosen.MonthlyUSD))
+		fmt.Fprintf(&b, "  parts: %s\n", chosen.Parts.Describe())
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		writeLines(tw, "  ", chosen.Lines)
 		tw.Flush()
@@ -243,6 +244,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	}
 	if chosen := r.Find(r.Chosen); chosen != nil {
 		fmt.Fprintf(&b, "\n#### Chosen: %s, %s/month\n\n", r.Chosen, Money(chosen.MonthlyUSD))
+		fmt.Fprintf(&b, "Parts: %s\n\n", chosen.Parts.Describe())
 		mdLines(&b, chosen.Lines)
 	}
 	fmt.Fprintf(&b, "\n#### Common (every topology): %s/month\n\n", Money(r.CommonMonthlyUSD))

@@ -24,9 +24,6 @@ const (
 	Auto Topology = "auto"
 )
 
-// AllTopologies lists every topology in tie-break order: fewer moving parts first.
-var AllTopologies = []Topology{Destination, IPv6, S3, NATInstance, NATGateway}
-
 // FreeTier is the account's free-tier standing.
 type FreeTier string
 
@@ -159,6 +156,9 @@ type Estimate struct {
 	Usage Usage `json:"usage"`
 	// Lines are its priced items.
 	Lines []CostLine `json:"lines"`
+	// Parts are what the topology is made of (the planner's Shape of it): its functions,
+	// handoff and egress, as infra provisions them.
+	Parts Shape `json:"parts"`
 }
 
 // Report is the result of Plan. Its JSON form is a documented, stable contract (README).

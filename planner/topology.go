@@ -1,0 +1,237 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+)
+
+// This file is the one description of what each topology is made of. The planner prices
+// it, infra provisions it (infra.NewStack reads the Shape), the local pipeline wires it
+// (internal/pipeline) and the report prints it. Adding a topology means adding a row to
+// shapes and, if it needs a part nobody has built yet (a new egress, a new handoff), the
+// code of that part: nothing switches on a topology's name.
+
+// Role names one Lambda function of a topology.
+type Role string
+
+// The function roles. Their string values are the suffixes of the functions' physical
+// names ("<project>-<stack>-fetcher"), of their Pulumi resource names and of their build
+// directories.
+const (
+	// Fetcher GETs the source outside the VPC and hands the envelope over.
+	Fetcher Role = "fetcher"
+	// Writer stores a handed-over envelope from inside the VPC.
+	Writer Role = "writer"
+	// Relay fetches and stores in one invocation from inside the VPC; it needs egress.
+	Relay Role = "relay"
+)
+
+// Function is what a role is, whichever topology it serves in.
+type Function struct {
+	// Role names the function.
+	Role Role
+	// InVPC says the function is attached to the VPC (it reaches the database).
+	InVPC bool
+	// Fetches says the function GETs the source (it needs the internet).
+	Fetches bool
+	// Stores says the function writes to PostgreSQL.
+	Stores bool
+	// TimeoutSeconds is the function's Lambda timeout, deployed by infra and applied by
+	// the local pipeline.
+	TimeoutSeconds int
+}
+
+// functions holds every role's facts, once.
+var functions = map[Role]Function{
+	Fetcher: {Role: Fetcher, Fetches: true, TimeoutSeconds: 60},
+	Writer:  {Role: Writer, InVPC: true, Stores: true, TimeoutSeconds: 30},
+	Relay:   {Role: Relay, InVPC: true, Fetches: true, Stores: true, TimeoutSeconds: 60},
+}
+
+// FunctionOf returns role's facts.
+func FunctionOf(role Role) (Function, error) {
+	f, ok := functions[role]
+	if !ok {
+		return Function{}, fmt.Errorf("function role %q: want fetcher, writer or relay", role)
+	}
+	return f, nil
+}
+
+// Handoff is how a fetch reaches the function that stores it.
+type Handoff string
+
+// The handoffs.
+const (
+	// HandoffNone: one function fetches and stores (no handoff).
+	HandoffNone Handoff = "none"
+	// HandoffRecord: the fetcher's onSuccess Lambda destination invokes the writer with
+	// the invocation record, which carries the envelope (or, spilled, an S3 pointer).
+	HandoffRecord Handoff = "record"
+	// HandoffObject: the fetcher PUTs the envelope to S3; the bucket's ObjectCreated
+	// notification invokes the writer, which GETs it through the S3 gateway endpoint.
+	HandoffObject Handoff = "object"
+)
+
+// Egress is how a function inside the VPC reaches the internet.
+type Egress string
+
+// The egress kinds.
+const (
+	// EgressNone: nothing in the VPC reaches the internet.
+	EgressNone Egress = "none"
+	// EgressNATGateway: a managed NAT gateway with its public IPv4 address.
+	EgressNATGateway Egress = "nat-gateway"
+	// EgressNATInstance: a t4g.nano EC2 instance doing NAT, with its public IPv4 address.
+	EgressNATInstance Egress = "nat-instance"
+	// EgressIPv6: dual-stack subnets routing ::/0 to an egress-only internet gateway.
+	EgressIPv6 Egress = "egress-only-igw"
+)
+
+// Shape is one topology's parts.
+type Shape struct {
+	// Topology names it.
+	Topology Topology `json:"topology"`
+	// Functions are its Lambda functions; the first is the one the schedule invokes.
+	Functions []Role `json:"functions"`
+	// Handoff is how the fetch reaches the function that stores it.
+	Handoff Handoff `json:"handoff"`
+	// Egress is how its VPC function reaches the internet.
+	Egress Egress `json:"egress"`
+}
+
+// shapes lists every topology in tie-break order: fewer moving parts first.
+var shapes = []Shape{
+	{Topology: Destination, Functions: []Role{Fetcher, Writer}, Handoff: HandoffRecord, Egress: EgressNone},
+	{Topology: IPv6, Functions: []Role{Relay}, Handoff: HandoffNone, Egress: EgressIPv6},
+	{Topology: S3, Functions: []Role{Fetcher, Writer}, Handoff: HandoffObject, Egress: EgressNone},
+	{Topology: NATInstance, Functions: []Role{Relay}, Handoff: HandoffNone, Egress: EgressNATInstance},
+	{Topology: NATGateway, Functions: []Role{Relay}, Handoff: HandoffNone, Egress: EgressNATGateway},
+}
+
+// AllTopologies lists every topology in tie-break order: fewer moving parts first.
+var AllTopologies = func() []Topology {
+	out := make([]Topology, len(shapes))
+	for i, s := range shapes {
+		out[i] = s.Topology
+	}
+	return out
+}()
+
+// ShapeOf returns topology t's parts.
+func ShapeOf(t Topology) (Shape, error) {
+	for _, s := range shapes {
+		if s.Topology == t {
+			return s, nil
+		}
+	}
+	return Shape{}, fmt.Errorf("topology %q: want one of %s", t, topologyNames())
+}
+
+// Scheduled is the function the schedule invokes.
+func (s Shape) Scheduled() Role { return s.Functions[0] }
+
+// Has says whether the topology has a function of role r.
+func (s Shape) Has(r Role) bool {
+	for _, f := range s.Functions {
+		if f == r {
+			return true
+		}
+	}
+	return false
+}
+
+// SingleFunction says one function both fetches and stores.
+func (s Shape) SingleFunction() bool { return len(s.Functions) == 1 }
+
+// OnSuccess is the function role's onSuccess destination ("" when it has none): with a
+// record handoff, the fetcher's successes invoke the writer.
+func (s Shape) OnSuccess(r Role) Role {
+	if s.Handoff == HandoffRecord && r == Fetcher {
+		return Writer
+	}
+	return ""
+}
+
+// NeedsBucket says whether the handoff bucket exists: always with an object handoff, and
+// with a record handoff when spill is on (oversized records go to S3 as a pointer).
+func (s Shape) NeedsBucket(spill bool) bool {
+	return s.Handoff == HandoffObject || (s.Handoff == HandoffRecord && spill)
+}
+
+// NeedsS3Endpoint says whether the VPC needs the S3 gateway endpoint: whenever there is a
+// bucket, because the writer reads the objects from inside the VPC.
+func (s Shape) NeedsS3Endpoint(spill bool) bool { return s.NeedsBucket(spill) }
+
+// Spills says whether the fetcher may spill oversized records to S3: spill is on and the
+// handoff is a record.
+func (s Shape) Spills(spill bool) bool { return spill && s.Handoff == HandoffRecord }
+
+// RecordLimited says whether the fetch travels inside an async invocation record, so the
+// async payload limit applies to it (and the record-size alarm watches it).
+func (s Shape) RecordLimited() bool { return s.Handoff == HandoffRecord }
+
+// AlarmKind names one kind of guardrail alarm.
+type AlarmKind string
+
+// The alarm kinds infra creates; Alarms lists which apply to a topology.
+const (
+	// AlarmErrors: AWS/Lambda Errors of a function.
+	AlarmErrors AlarmKind = "errors"
+	// AlarmAsyncDropped: AWS/Lambda AsyncEventsDropped of a function.
+	AlarmAsyncDropped AlarmKind = "async-dropped"
+	// AlarmDestinationFailures: AWS/Lambda DestinationDeliveryFailures of a function with
+	// an onSuccess destination.
+	AlarmDestinationFailures AlarmKind = "destination-failures"
+	// AlarmRecordSize: the fetcher's RecordPercentOfLimit (EMF) at the alarm threshold.
+	AlarmRecordSize AlarmKind = "record-size"
+	// AlarmDLQVisible: messages visible in the dead-letter queue.
+	AlarmDLQVisible AlarmKind = "dlq-visible"
+)
+
+// Alarm is one guardrail alarm: its kind and the function it watches ("" for the queue).
+type Alarm struct {
+	Kind     AlarmKind `json:"kind"`
+	Function Role      `json:"function,omitempty"`
+}
+
+// Alarms lists the guardrail alarms of the topology: per function an Errors and an
+// AsyncEventsDropped alarm; for a function with an onSuccess destination its
+// DestinationDeliveryFailures; for a record handoff the record-size alarm on the fetcher;
+// and one on the dead-letter queue.
+func (s Shape) Alarms() []Alarm {
+	var out []Alarm
+	for _, f := range s.Functions {
+		out = append(out, Alarm{AlarmErrors, f}, Alarm{AlarmAsyncDropped, f})
+	}
+	for _, f := range s.Functions {
+		if s.OnSuccess(f) != "" {
+			out = append(out, Alarm{AlarmDestinationFailures, f})
+		}
+	}
+	if s.RecordLimited() {
+		out = append(out, Alarm{AlarmRecordSize, Fetcher})
+	}
+	return append(out, Alarm{Kind: AlarmDLQVisible})
+}
+
+// Describe is the shape in one line for the report, e.g.
+// "fetcher (no VPC) -> onSuccess record -> writer (VPC); egress none".
+func (s Shape) Describe() string {
+	where := func(r Role) string {
+		if functions[r].InVPC {
+			return string(r) + " (VPC)"
+		}
+		return string(r) + " (no VPC)"
+	}
+	var b strings.Builder
+	switch s.Handoff {
+	case HandoffRecord:
+		fmt.Fprintf(&b, "%s -> onSuccess record -> %s", where(s.Functions[0]), where(s.Functions[1]))
+	case HandoffObject:
+		fmt.Fprintf(&b, "%s -> S3 object -> %s", where(s.Functions[0]), where(s.Functions[1]))
+	default:
+		b.WriteString(where(s.Functions[0]) + " fetches and stores")
+	}
+	fmt.Fprintf(&b, "; egress %s", s.Egress)
+	return b.String()
+}
