@@ -57,7 +57,6 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if err != nil {
 		return outputs, fmt.Errorf("stack config: %w", err)
 	}
-	in = planner.Defaults(in) // memory and architecture as planned are what gets deployed
 	book, err := planner.LoadBook(cfg.PricesFile)
 	if err != nil {
 		return outputs, fmt.Errorf("price book: %w", err)
@@ -84,9 +83,8 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 
 	// The planner honours lambdabridge:topology: the report, its total (topology + common
 	// + guardrails) and what is provisioned are one topology.
-	topo, monthly := report.Chosen, report.TotalMonthlyUSD
 	if cfg.SourceURL == "" {
-		return outputs, fmt.Errorf("stack config: %s:sourceUrl is required to provision (planning works without it): the URL the %s fetches", config.Namespace, topo)
+		return outputs, fmt.Errorf("stack config: %s:sourceUrl is required to provision (planning works without it): the URL the %s fetches", config.Namespace, report.Chosen)
 	}
 	caller, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
@@ -94,70 +92,23 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	}
 
 	outputs = pulumi.Map{
-		"topology":           pulumi.String(string(topo)),
-		"monthlyEstimateUSD": pulumi.Float64(monthly),
+		"topology":           pulumi.String(string(report.Chosen)),
+		"monthlyEstimateUSD": pulumi.Float64(report.TotalMonthlyUSD),
 		"reportJSON":         pulumi.String(js.String()),
 	}
 
-	prefix := ctx.Project() + "-" + ctx.Stack()
 	if o.BuildDir == "" {
 		o.BuildDir = filepath.Join(".build", ctx.Stack())
 	}
-	net, err := infra.NewNetwork(ctx, "network", &infra.NetworkArgs{
-		Topology: topo, VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT,
-		S3Endpoint: topo == planner.S3 || (topo == planner.Destination && cfg.Spill), Region: cfg.Region,
+	st, err := infra.NewStack(ctx, infra.StackArgs{
+		Config: cfg, Plan: report, NamePrefix: ctx.Project() + "-" + ctx.Stack(), AccountID: caller.AccountId,
+		Build: o.Build, BuildDir: o.BuildDir,
 	})
 	if err != nil {
 		return outputs, err
 	}
-	db, err := infra.NewDatabase(ctx, "database", &infra.DatabaseArgs{
-		VpcID: net.VpcID, SubnetIDs: net.PrivateSubnetIDs, FunctionSecurityGroupID: net.FunctionSecurityGroupID,
-		Name: cfg.DBName, User: cfg.DBUser, Password: cfg.DBPassword,
-		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
-	})
-	if err != nil {
-		return outputs, err
+	for k, v := range st.Outputs {
+		outputs[k] = v
 	}
-	fns, err := infra.NewFunctions(ctx, "functions", &infra.FunctionsArgs{
-		Topology: topo, NamePrefix: prefix, Build: o.Build, BuildDir: o.BuildDir,
-		Architecture: in.Architecture, MemoryMB: in.MemoryMB, LogRetentionDays: cfg.LogRetentionDays,
-		MaxRetries: cfg.MaxRetries, MaxEventAgeSeconds: cfg.MaxEventAgeSeconds,
-		Region: cfg.Region, AccountID: caller.AccountId,
-		SubnetIDs: net.PrivateSubnetIDs, SecurityGroupID: net.FunctionSecurityGroupID, IPv6: net.IPv6,
-		DB: db, DBName: cfg.DBName, DBUser: cfg.DBUser, SourceURL: cfg.SourceURL,
-		AsyncLimitBytes: report.Payload.LimitBytes, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
-	})
-	if err != nil {
-		return outputs, err
-	}
-	// Deploy the parser's normalised form: it accepts spacing and case AWS may not.
-	sched, err := planner.ParseSchedule(cfg.Schedule)
-	if err != nil {
-		return outputs, fmt.Errorf("stack config: %w", err)
-	}
-	if _, err := infra.NewSchedule(ctx, "schedule", &infra.ScheduleArgs{
-		Expression: sched.String(), TargetArn: fns.Scheduled.Arn,
-	}); err != nil {
-		return outputs, err
-	}
-	ga := &infra.GuardrailsArgs{
-		NamePrefix: prefix, Functions: fns.AsyncNames, DLQName: fns.DLQ.Name,
-		AlarmEmail: cfg.AlarmEmail, RecordAlarmPercent: cfg.RecordAlarmPercent,
-		BudgetUSD: monthly * cfg.BudgetFactor,
-	}
-	if topo == planner.Destination {
-		ga.DestinationFunction, ga.RecordFunction = fns.FetcherName, fns.FetcherName
-	}
-	if _, err := infra.NewGuardrails(ctx, "guardrails", ga); err != nil {
-		return outputs, err
-	}
-
-	for key, fn := range map[string]string{"fetcherName": fns.FetcherName, "writerName": fns.WriterName, "relayName": fns.RelayName} {
-		if fn != "" {
-			outputs[key] = pulumi.String(fn)
-		}
-	}
-	outputs["dlqUrl"] = fns.DLQ.Url
-	outputs["dbEndpoint"] = pulumi.Sprintf("%s:%d", db.Host, db.Port)
 	return outputs, nil
 }

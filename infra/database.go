@@ -8,6 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lambdabridge/lambdabridge/planner"
 )
 
 // PostgresPort is the port the database listens on and the only one the functions may reach.
@@ -102,8 +104,8 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		ia := &rds.InstanceArgs{
 			Engine:                           pulumi.String("postgres"),
 			EngineVersion:                    pulumi.String("17"),
-			InstanceClass:                    pulumi.String("db.t4g.micro"),
-			AllocatedStorage:                 pulumi.Int(20),
+			InstanceClass:                    pulumi.String(planner.DatabaseInstanceClass),
+			AllocatedStorage:                 pulumi.Int(planner.DatabaseStorageGB),
 			StorageType:                      pulumi.String("gp3"),
 			StorageEncrypted:                 pulumi.Bool(true),
 			DbName:                           pulumi.String(args.Name),

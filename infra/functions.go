@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -24,9 +25,6 @@ import (
 // "amd64") into outDir and returns the path of the `bootstrap` binary. The program
 // passes handlers/lambdabuild.Build; tests pass a fake that writes a small file.
 type Builder func(ctx context.Context, pkg, goarch, outDir string) (string, error)
-
-// KeyPrefix is where the fetcher puts envelopes (s3 topology) and spilled records.
-const KeyPrefix = "fetches/"
 
 // vpcENIActions are the EC2 actions a VPC-attached function's role needs to manage its
 // network interfaces, as in the AWS managed policy AWSLambdaVPCAccessExecutionRole
@@ -44,8 +42,8 @@ var vpcENIActions = []string{
 
 // FunctionsArgs configures Functions.
 type FunctionsArgs struct {
-	// Topology picks the functions: fetcher + writer (destination, s3) or relay.
-	Topology planner.Topology
+	// Shape is the topology's parts: which functions, how the fetch is handed over.
+	Shape planner.Shape
 	// NamePrefix prefixes physical names (functions, log groups, queue): "<project>-<stack>".
 	NamePrefix string
 	// Build and BuildDir build the handlers inside the program.
@@ -57,7 +55,7 @@ type FunctionsArgs struct {
 	MemoryMB, LogRetentionDays, MaxRetries, MaxEventAgeSeconds int
 	// Region and AccountID build ARNs that have no resource to read them from.
 	Region, AccountID string
-	// SubnetIDs and SecurityGroupID attach the VPC function (writer or relay).
+	// SubnetIDs and SecurityGroupID attach the VPC functions (writer or relay).
 	SubnetIDs       pulumi.StringArrayInput
 	SecurityGroupID pulumi.StringInput
 	// IPv6 lets the VPC function use IPv6 on dual-stack subnets.
@@ -69,53 +67,59 @@ type FunctionsArgs struct {
 	SourceURL string
 	// AsyncLimitBytes is the asynchronous invocation payload limit from the price book.
 	AsyncLimitBytes int64
-	// Spill lets the destination fetcher spill oversized records to S3.
+	// Spill lets a record-handoff fetcher spill oversized records to S3.
 	Spill bool
 	// RecordsKey and RecordsTable configure the writer's records mode.
 	RecordsKey, RecordsTable string
 }
 
 // Functions are the Lambda functions of a stack with their roles, log groups, async
-// invoke configs, the dead-letter queue and (s3 topology or spill) the handoff bucket.
+// invoke configs, the dead-letter queue and (when the shape needs one) the handoff bucket.
 type Functions struct {
 	pulumi.ResourceState
 
-	// Fetcher and Writer exist in destination and s3; Relay in the NAT and IPv6 topologies.
-	Fetcher, Writer, Relay *lambda.Function
-	// FetcherName, WriterName and RelayName are the physical names ("" when absent).
-	FetcherName, WriterName, RelayName string
-	// Scheduled is the function the schedule invokes (fetcher or relay).
+	// ByRole holds each function of the shape by its role.
+	ByRole map[planner.Role]*lambda.Function
+	// Names holds each function's physical name by its role (FunctionName).
+	Names map[planner.Role]string
+	// Scheduled is the function the schedule invokes (the shape's first).
 	Scheduled *lambda.Function
-	// ScheduledName is its physical name.
-	ScheduledName string
-	// AsyncNames lists every function invoked asynchronously (all of them).
-	AsyncNames []string
 	// DLQ receives failed asynchronous invocations of every function.
 	DLQ *sqs.Queue
 	// Bucket is the handoff bucket, nil when not needed.
 	Bucket *s3.BucketV2
 }
 
-// role is one function's name and what it may touch beyond its log group and the DLQ.
-type role struct {
-	key     string // "fetcher", "writer", "relay"
-	pkg     string // handler package
-	inVpc   bool
-	grants  []grant
-	env     pulumi.StringMap
-	timeout int
+// FunctionName is the physical name of a stack's function of role r: "<prefix>-<role>".
+// Infra names the functions with it; whatever looks them up (metrics, redrive) should too.
+func FunctionName(namePrefix string, r planner.Role) string { return namePrefix + "-" + string(r) }
+
+// Packages are the main packages built into each role's bootstrap.
+var Packages = map[planner.Role]string{
+	planner.Fetcher: "./lambdas/fetcher",
+	planner.Writer:  "./lambdas/writer",
+	planner.Relay:   "./lambdas/relay",
 }
 
-// NewFunctions registers the Functions component named name.
+// role is one function to create: its facts, what it may touch beyond its log group and
+// the DLQ, and its environment.
+type role struct {
+	planner.Function
+	grants []grant
+	env    pulumi.StringMap
+}
+
+// NewFunctions registers the Functions component named name: one function per role of
+// args.Shape, created last to first so that an onSuccess target exists before its source.
 func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ...pulumi.ResourceOption) (*Functions, error) {
-	if args == nil || args.Build == nil || args.DB == nil {
-		return nil, fmt.Errorf("functions %s: args with Build and DB are required", name)
+	if args == nil || args.Build == nil || args.DB == nil || len(args.Shape.Functions) == 0 {
+		return nil, fmt.Errorf("functions %s: args with a Shape, Build and DB are required", name)
 	}
 	goarch, err := goArch(args.Architecture)
 	if err != nil {
 		return nil, fmt.Errorf("functions %s: %w", name, err)
 	}
-	f := &Functions{}
+	f := &Functions{ByRole: map[planner.Role]*lambda.Function{}, Names: map[planner.Role]string{}}
 	if err := ctx.RegisterComponentResource("lambdabridge:functions:Functions", name, f, opts...); err != nil {
 		return nil, fmt.Errorf("register functions %s: %w", name, err)
 	}
@@ -132,22 +136,110 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	if err != nil {
 		return fail("dead-letter queue", err)
 	}
-
-	relay := args.Topology == planner.NATGateway || args.Topology == planner.NATInstance || args.Topology == planner.IPv6
-	useBucket := args.Topology == planner.S3 || (args.Topology == planner.Destination && args.Spill)
-	if !relay && args.Topology != planner.Destination && args.Topology != planner.S3 {
-		return fail("topology", fmt.Errorf("unknown topology %q", args.Topology))
-	}
-	var objects pulumi.StringArray // the bucket prefix's object ARNs
-	if useBucket {
+	if args.Shape.NeedsBucket(args.Spill) {
 		if f.Bucket, err = newBucket(ctx, name, parent); err != nil {
 			return fail("bucket", err)
 		}
-		objects = pulumi.StringArray{pulumi.Sprintf("%s/%s*", f.Bucket.Arn, KeyPrefix)}
 	}
 
-	dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/%s", args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
-	dbEnv := pulumi.StringMap{
+	build := func(r planner.Role) (pulumi.Archive, error) {
+		dir := filepath.Join(args.BuildDir, string(r))
+		bin, err := args.Build(ctx.Context(), Packages[r], goarch, dir)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", Packages[r], err)
+		}
+		zipPath := filepath.Join(dir, "bootstrap.zip")
+		if err := zipBootstrap(bin, zipPath); err != nil {
+			return nil, err
+		}
+		return pulumi.NewFileArchive(zipPath), nil
+	}
+
+	for i := len(args.Shape.Functions) - 1; i >= 0; i-- {
+		r := args.Shape.Functions[i]
+		spec, err := f.roleOf(r, args)
+		if err != nil {
+			return fail(string(r), err)
+		}
+		f.Names[r] = FunctionName(args.NamePrefix, r)
+		fn, err := newFunction(ctx, name, f.Names[r], spec, args, f.DLQ, build, parent)
+		if err != nil {
+			return fail(string(r), err)
+		}
+		f.ByRole[r] = fn
+		if err := asyncConfig(ctx, name+"-"+string(r)+"-async", fn, f.ByRole[args.Shape.OnSuccess(r)], f.DLQ, args, parent); err != nil {
+			return fail(string(r), err)
+		}
+	}
+	if args.Shape.Handoff == planner.HandoffObject {
+		if err := notifyWriter(ctx, name, f.Bucket, f.ByRole[planner.Writer], args.AccountID, parent); err != nil {
+			return fail("bucket notification", err)
+		}
+	}
+	f.Scheduled = f.ByRole[args.Shape.Scheduled()]
+
+	outs := pulumi.Map{"dlqUrl": f.DLQ.Url, "scheduledArn": f.Scheduled.Arn}
+	for r, fn := range f.ByRole {
+		outs[string(r)+"Name"] = fn.Name
+	}
+	if err := ctx.RegisterResourceOutputs(f, outs); err != nil {
+		return fail("outputs", err)
+	}
+	return f, nil
+}
+
+// roleOf is what function r may touch and its environment: a fetcher the source (and the
+// bucket, which it writes), a storing function the database (and the bucket, which it
+// reads), an onSuccess source its target. Functions created earlier (the target) are in
+// f.ByRole.
+func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
+	fact, err := planner.FunctionOf(r)
+	if err != nil {
+		return role{}, err
+	}
+	out := role{Function: fact, env: pulumi.StringMap{}}
+	if fact.Fetches {
+		out.env["SOURCE_URL"] = pulumi.String(args.SourceURL)
+		// The fetcher (and the relay, in its metrics) measures the envelope against the limit.
+		out.env["ASYNC_LIMIT_BYTES"] = pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10))
+	}
+	if fact.Fetches && !fact.Stores {
+		mode := "destination"
+		if args.Shape.Handoff == planner.HandoffObject {
+			mode = "s3"
+		}
+		out.env["MODE"] = pulumi.String(mode)
+		out.env["KEY_PREFIX"] = pulumi.String(blob.DefaultPrefix)
+		out.env["SPILL"] = pulumi.String(strconv.FormatBool(args.Shape.Spills(args.Spill)))
+	}
+	if fact.Stores {
+		for k, v := range databaseEnv(args) {
+			out.env[k] = v
+		}
+		if args.DB.Auth == "iam" {
+			dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/%s", args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
+			out.grants = append(out.grants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
+		}
+	}
+	if target := args.Shape.OnSuccess(r); target != "" {
+		// The onSuccess destination invokes the target with this function's role.
+		out.grants = append(out.grants, grant{"InvokeWriterDestination", []string{"lambda:InvokeFunction"}, pulumi.StringArray{f.ByRole[target].Arn}})
+	}
+	if f.Bucket != nil && fact.Fetches != fact.Stores {
+		objects := pulumi.StringArray{pulumi.Sprintf("%s/%s*", f.Bucket.Arn, blob.DefaultPrefix)}
+		out.env["BUCKET"] = f.Bucket.Bucket
+		if fact.Fetches {
+			out.grants = append(out.grants, grant{"PutHandoffObjects", []string{"s3:PutObject"}, objects})
+		} else {
+			out.grants = append(out.grants, grant{"ReadHandoffObjects", []string{"s3:GetObject"}, objects})
+		}
+	}
+	return out, nil
+}
+
+// databaseEnv is the environment of a function that stores.
+func databaseEnv(args *FunctionsArgs) pulumi.StringMap {
+	env := pulumi.StringMap{
 		"DB_HOST":       args.DB.Host,
 		"DB_PORT":       args.DB.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		"DB_NAME":       pulumi.String(args.DBName),
@@ -157,136 +249,25 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		"RECORDS_TABLE": pulumi.String(args.RecordsTable),
 	}
 	if args.DB.Auth == "password" {
-		dbEnv["DB_PASSWORD"] = args.DB.Password
+		env["DB_PASSWORD"] = args.DB.Password
 	}
 	if args.DB.AdminUser != "" {
 		// The writer-role setup: at cold start the function logs in once as the master
 		// user (password auth) to create its own role and grants, then stores over IAM.
-		dbEnv["DB_ADMIN_USER"] = pulumi.String(args.DB.AdminUser)
-		dbEnv["DB_ADMIN_PASSWORD"] = args.DB.AdminPassword
+		env["DB_ADMIN_USER"] = pulumi.String(args.DB.AdminUser)
+		env["DB_ADMIN_PASSWORD"] = args.DB.AdminPassword
 	}
 	if args.RecordsKey != "" {
-		dbEnv["RECORDS_KEY"] = pulumi.String(args.RecordsKey)
+		env["RECORDS_KEY"] = pulumi.String(args.RecordsKey)
 	}
-	var dbGrants []grant
-	if args.DB.Auth == "iam" {
-		dbGrants = append(dbGrants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
-	}
-
-	build := func(key, pkg string) (pulumi.Archive, error) {
-		dir := filepath.Join(args.BuildDir, key)
-		bin, err := args.Build(ctx.Context(), pkg, goarch, dir)
-		if err != nil {
-			return nil, fmt.Errorf("build %s: %w", pkg, err)
-		}
-		zipPath := filepath.Join(dir, "bootstrap.zip")
-		if err := zipBootstrap(bin, zipPath); err != nil {
-			return nil, err
-		}
-		return pulumi.NewFileArchive(zipPath), nil
-	}
-
-	if relay {
-		// The relay reports its envelope against the async limit in its metrics too.
-		env := pulumi.StringMap{
-			"SOURCE_URL":        pulumi.String(args.SourceURL),
-			"ASYNC_LIMIT_BYTES": pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10)),
-		}
-		for k, v := range dbEnv {
-			env[k] = v
-		}
-		f.RelayName = args.NamePrefix + "-relay"
-		f.Relay, err = newFunction(ctx, name, f.RelayName, role{
-			key: "relay", pkg: "./lambdas/relay", inVpc: true, grants: dbGrants, env: env, timeout: 60,
-		}, args, f.DLQ, build, parent)
-		if err != nil {
-			return fail("relay", err)
-		}
-		if err := asyncConfig(ctx, name+"-relay-async", f.Relay, nil, f.DLQ, args, parent); err != nil {
-			return fail("relay", err)
-		}
-		f.Scheduled, f.ScheduledName = f.Relay, f.RelayName
-		f.AsyncNames = []string{f.RelayName}
-	} else {
-		f.FetcherName, f.WriterName = args.NamePrefix+"-fetcher", args.NamePrefix+"-writer"
-		writerEnv := pulumi.StringMap{}
-		for k, v := range dbEnv {
-			writerEnv[k] = v
-		}
-		writerGrants := dbGrants
-		if useBucket {
-			writerEnv["BUCKET"] = f.Bucket.Bucket
-			writerGrants = append(writerGrants, grant{"ReadHandoffObjects", []string{"s3:GetObject"}, objects})
-		}
-		f.Writer, err = newFunction(ctx, name, f.WriterName, role{
-			key: "writer", pkg: "./lambdas/writer", inVpc: true, grants: writerGrants, env: writerEnv, timeout: 30,
-		}, args, f.DLQ, build, parent)
-		if err != nil {
-			return fail("writer", err)
-		}
-		if err := asyncConfig(ctx, name+"-writer-async", f.Writer, nil, f.DLQ, args, parent); err != nil {
-			return fail("writer", err)
-		}
-
-		mode := "destination"
-		if args.Topology == planner.S3 {
-			mode = "s3"
-		}
-		fetcherEnv := pulumi.StringMap{
-			"SOURCE_URL":        pulumi.String(args.SourceURL),
-			"MODE":              pulumi.String(mode),
-			"KEY_PREFIX":        pulumi.String(KeyPrefix),
-			"SPILL":             pulumi.String(strconv.FormatBool(args.Spill && args.Topology == planner.Destination)),
-			"ASYNC_LIMIT_BYTES": pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10)),
-		}
-		var fetcherGrants []grant
-		if args.Topology == planner.Destination {
-			// The onSuccess destination invokes the writer with the fetcher's role.
-			fetcherGrants = append(fetcherGrants, grant{"InvokeWriterDestination", []string{"lambda:InvokeFunction"}, pulumi.StringArray{f.Writer.Arn}})
-		}
-		if useBucket {
-			fetcherEnv["BUCKET"] = f.Bucket.Bucket
-			fetcherGrants = append(fetcherGrants, grant{"PutHandoffObjects", []string{"s3:PutObject"}, objects})
-		}
-		f.Fetcher, err = newFunction(ctx, name, f.FetcherName, role{
-			key: "fetcher", pkg: "./lambdas/fetcher", grants: fetcherGrants, env: fetcherEnv, timeout: 60,
-		}, args, f.DLQ, build, parent)
-		if err != nil {
-			return fail("fetcher", err)
-		}
-		var onSuccess *lambda.Function
-		if args.Topology == planner.Destination {
-			onSuccess = f.Writer
-		}
-		if err := asyncConfig(ctx, name+"-fetcher-async", f.Fetcher, onSuccess, f.DLQ, args, parent); err != nil {
-			return fail("fetcher", err)
-		}
-		if args.Topology == planner.S3 {
-			if err := notifyWriter(ctx, name, f.Bucket, f.Writer, args.AccountID, parent); err != nil {
-				return fail("bucket notification", err)
-			}
-		}
-		f.Scheduled, f.ScheduledName = f.Fetcher, f.FetcherName
-		f.AsyncNames = []string{f.FetcherName, f.WriterName}
-	}
-
-	outs := pulumi.Map{"dlqUrl": f.DLQ.Url, "scheduledArn": f.Scheduled.Arn}
-	for k, fn := range map[string]*lambda.Function{"fetcher": f.Fetcher, "writer": f.Writer, "relay": f.Relay} {
-		if fn != nil {
-			outs[k+"Name"] = fn.Name
-		}
-	}
-	if err := ctx.RegisterResourceOutputs(f, outs); err != nil {
-		return fail("outputs", err)
-	}
-	return f, nil
+	return env
 }
 
 // newFunction creates one function with its log group, role and inline policy.
 func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *FunctionsArgs, dlq *sqs.Queue,
-	build func(key, pkg string) (pulumi.Archive, error), parent pulumi.ResourceOption) (*lambda.Function, error) {
-	base := comp + "-" + r.key
-	code, err := build(r.key, r.pkg)
+	build func(planner.Role) (pulumi.Archive, error), parent pulumi.ResourceOption) (*lambda.Function, error) {
+	base := comp + "-" + string(r.Role)
+	code, err := build(r.Role)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +281,7 @@ func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *Functio
 	}
 	iamRole, err := iam.NewRole(ctx, base+"-role", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(assumeRolePolicy("lambda.amazonaws.com")),
-		Description:      pulumi.String("lambdabridge " + r.key + ": least privilege"),
+		Description:      pulumi.String("lambdabridge " + string(r.Role) + ": least privilege"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("role: %w", err)
@@ -311,7 +292,7 @@ func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *Functio
 	grants = append(grants, r.grants...)
 	// Every function's async config sends failures to the DLQ with the function's role.
 	grants = append(grants, grant{"SendFailuresToDLQ", []string{"sqs:SendMessage"}, pulumi.StringArray{dlq.Arn}})
-	if r.inVpc {
+	if r.InVPC {
 		grants = append(grants, grant{"VpcNetworkInterfaces", vpcENIActions, pulumi.StringArray{pulumi.String("*")}})
 	}
 	pol, err := iam.NewRolePolicy(ctx, base+"-policy", &iam.RolePolicyArgs{
@@ -330,10 +311,10 @@ func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *Functio
 		Code:          code,
 		Role:          iamRole.Arn,
 		MemorySize:    pulumi.Int(args.MemoryMB),
-		Timeout:       pulumi.Int(r.timeout),
+		Timeout:       pulumi.Int(r.TimeoutSeconds),
 		Environment:   &lambda.FunctionEnvironmentArgs{Variables: r.env},
 	}
-	if r.inVpc {
+	if r.InVPC {
 		vc := &lambda.FunctionVpcConfigArgs{
 			SubnetIds:        args.SubnetIDs,
 			SecurityGroupIds: pulumi.StringArray{args.SecurityGroupID},
@@ -400,7 +381,7 @@ func newBucket(ctx *pulumi.Context, comp string, parent pulumi.ResourceOption) (
 		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
 			Id:         pulumi.String("expire-handoffs"),
 			Status:     pulumi.String("Enabled"),
-			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(KeyPrefix)},
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(blob.DefaultPrefix)},
 			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(1)},
 		}},
 	}, parent); err != nil {
@@ -426,7 +407,7 @@ func notifyWriter(ctx *pulumi.Context, comp string, b *s3.BucketV2, writer *lamb
 		LambdaFunctions: s3.BucketNotificationLambdaFunctionArray{&s3.BucketNotificationLambdaFunctionArgs{
 			LambdaFunctionArn: writer.Arn,
 			Events:            pulumi.StringArray{pulumi.String("s3:ObjectCreated:*")},
-			FilterPrefix:      pulumi.String(KeyPrefix),
+			FilterPrefix:      pulumi.String(blob.DefaultPrefix),
 		}},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{perm})); err != nil {
 		return fmt.Errorf("notification: %w", err)

@@ -3,11 +3,14 @@ package infra
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/budgets"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lambdabridge/lambdabridge/planner"
 )
 
 // MetricsNamespace is where the fetcher and relay publish their Embedded Metric Format
@@ -22,15 +25,11 @@ const MinBudgetUSD = 1.0
 type GuardrailsArgs struct {
 	// NamePrefix prefixes physical names (topic, alarms, budget).
 	NamePrefix string
-	// Functions are the stack's functions; every one gets an Errors and an
-	// AsyncEventsDropped alarm (all are invoked asynchronously).
-	Functions []string
-	// DestinationFunction is the function with an onSuccess destination ("" = none):
-	// it gets the DestinationDeliveryFailures alarm.
-	DestinationFunction string
-	// RecordFunction is the function whose returned record has a size limit ("" = none):
-	// it gets the RecordPercentOfLimit alarm at RecordAlarmPercent.
-	RecordFunction     string
+	// Alarms are the alarms to create (the topology's planner.Shape.Alarms), each on the
+	// function of its role as named in FunctionNames, or on the dead-letter queue.
+	Alarms        []planner.Alarm
+	FunctionNames map[planner.Role]string
+	// RecordAlarmPercent is the record-size alarm's threshold, 1-100.
 	RecordAlarmPercent int
 	// DLQName is the dead-letter queue's name; any visible message alarms.
 	DLQName pulumi.StringInput
@@ -63,7 +62,8 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 	if args == nil || args.DLQName == nil {
 		return nil, fmt.Errorf("guardrails %s: args with a DLQ name are required", name)
 	}
-	if args.RecordFunction != "" && (args.RecordAlarmPercent <= 0 || args.RecordAlarmPercent > 100) {
+	if slices.ContainsFunc(args.Alarms, func(a planner.Alarm) bool { return a.Kind == planner.AlarmRecordSize }) &&
+		(args.RecordAlarmPercent <= 0 || args.RecordAlarmPercent > 100) {
 		return nil, fmt.Errorf("guardrails %s: recordAlarmPercent %d: want 1-100", name, args.RecordAlarmPercent)
 	}
 	if math.IsNaN(args.BudgetUSD) || math.IsInf(args.BudgetUSD, 0) || args.BudgetUSD < 0 {
@@ -95,29 +95,14 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 		}
 	}
 
-	var alarms []alarm
-	for _, fn := range args.Functions {
-		dims := pulumi.StringMap{"FunctionName": pulumi.String(fn)}
-		alarms = append(alarms,
-			alarm{fn + "-errors", "Errors", "AWS/Lambda", "Sum", "GreaterThanThreshold",
-				"A run of " + fn + " failed; after its retries the event goes to the dead-letter queue.", dims, 0},
-			alarm{fn + "-async-dropped", "AsyncEventsDropped", "AWS/Lambda", "Sum", "GreaterThanThreshold",
-				"Lambda dropped events for " + fn + " (too old or out of retries) without reaching a destination.", dims, 0},
-		)
+	alarms := make([]alarm, 0, len(args.Alarms))
+	for _, spec := range args.Alarms {
+		a, err := newAlarm(spec, args)
+		if err != nil {
+			return fail("alarm", err)
+		}
+		alarms = append(alarms, a)
 	}
-	if args.DestinationFunction != "" {
-		alarms = append(alarms, alarm{args.DestinationFunction + "-delivery-failures", "DestinationDeliveryFailures", "AWS/Lambda", "Sum", "GreaterThanThreshold",
-			"The onSuccess record of " + args.DestinationFunction + " was not delivered (too large, or a permission): that fetch is lost. Turn on spill or switch to the s3 topology.",
-			pulumi.StringMap{"FunctionName": pulumi.String(args.DestinationFunction)}, 0})
-	}
-	if args.RecordFunction != "" {
-		alarms = append(alarms, alarm{args.RecordFunction + "-record-size", "RecordPercentOfLimit", MetricsNamespace, "Maximum", "GreaterThanOrEqualToThreshold",
-			fmt.Sprintf("The record %s returns reached %d%% of the async payload limit: the payload grew. Turn on spill or switch to the s3 topology before records are lost.", args.RecordFunction, args.RecordAlarmPercent),
-			pulumi.StringMap{"FunctionName": pulumi.String(args.RecordFunction)}, float64(args.RecordAlarmPercent)})
-	}
-	alarms = append(alarms, alarm{"dlq-visible", "ApproximateNumberOfMessagesVisible", "AWS/SQS", "Maximum", "GreaterThanThreshold",
-		"Failed invocations are waiting in the dead-letter queue: fix the cause (e.g. the database was down), then run cmd/redrive.",
-		pulumi.StringMap{"QueueName": args.DLQName}, 0})
 
 	for _, a := range alarms {
 		if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.part, &cloudwatch.MetricAlarmArgs{
@@ -170,6 +155,36 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 		return fail("outputs", err)
 	}
 	return g, nil
+}
+
+// newAlarm is the CloudWatch alarm of one planner.Alarm.
+func newAlarm(spec planner.Alarm, args *GuardrailsArgs) (alarm, error) {
+	if spec.Kind == planner.AlarmDLQVisible {
+		return alarm{"dlq-visible", "ApproximateNumberOfMessagesVisible", "AWS/SQS", "Maximum", "GreaterThanThreshold",
+			"Failed invocations are waiting in the dead-letter queue: fix the cause (e.g. the database was down), then run cmd/redrive.",
+			pulumi.StringMap{"QueueName": args.DLQName}, 0}, nil
+	}
+	fn := args.FunctionNames[spec.Function]
+	if fn == "" {
+		return alarm{}, fmt.Errorf("%s alarm: no %s function in this stack", spec.Kind, spec.Function)
+	}
+	dims := pulumi.StringMap{"FunctionName": pulumi.String(fn)}
+	switch spec.Kind {
+	case planner.AlarmErrors:
+		return alarm{fn + "-errors", "Errors", "AWS/Lambda", "Sum", "GreaterThanThreshold",
+			"A run of " + fn + " failed; after its retries the event goes to the dead-letter queue.", dims, 0}, nil
+	case planner.AlarmAsyncDropped:
+		return alarm{fn + "-async-dropped", "AsyncEventsDropped", "AWS/Lambda", "Sum", "GreaterThanThreshold",
+			"Lambda dropped events for " + fn + " (too old or out of retries) without reaching a destination.", dims, 0}, nil
+	case planner.AlarmDestinationFailures:
+		return alarm{fn + "-delivery-failures", "DestinationDeliveryFailures", "AWS/Lambda", "Sum", "GreaterThanThreshold",
+			"The onSuccess record of " + fn + " was not delivered (too large, or a permission): that fetch is lost. Turn on spill or switch to the s3 topology.", dims, 0}, nil
+	case planner.AlarmRecordSize:
+		return alarm{fn + "-record-size", "RecordPercentOfLimit", MetricsNamespace, "Maximum", "GreaterThanOrEqualToThreshold",
+			fmt.Sprintf("The record %s returns reached %d%% of the async payload limit: the payload grew. Turn on spill or switch to the s3 topology before records are lost.", fn, args.RecordAlarmPercent),
+			dims, float64(args.RecordAlarmPercent)}, nil
+	}
+	return alarm{}, fmt.Errorf("alarm kind %q is not known to infra", spec.Kind)
 }
 
 // BudgetAmount rounds a budget up to whole cents and raises it to MinBudgetUSD.

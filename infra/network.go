@@ -21,9 +21,10 @@ const vpcCIDR = "10.42.0.0/16"
 
 // NetworkArgs configures a Network.
 type NetworkArgs struct {
-	// Topology decides the egress path: none (destination, s3), S3 gateway endpoint (s3),
-	// NAT gateway, NAT instance, or IPv6 egress-only internet gateway.
-	Topology planner.Topology
+	// Egress is how the VPC function reaches the internet (the topology's
+	// planner.Shape.Egress): none, NAT gateway, NAT instance, or IPv6 through an
+	// egress-only internet gateway on dual-stack subnets.
+	Egress planner.Egress
 	// VpcID and SubnetIDs adopt an existing VPC and its private subnets; empty VpcID
 	// creates a VPC over two availability zones.
 	VpcID     string
@@ -31,8 +32,8 @@ type NetworkArgs struct {
 	// ExistingNAT says the adopted subnets already route to a NAT; required for the NAT
 	// topologies on an adopted VPC, since the program adds routes only to a VPC it creates.
 	ExistingNAT bool
-	// S3Endpoint adds an S3 gateway endpoint on the private route tables (s3 topology,
-	// and destination with spill, where the writer reads spilled objects).
+	// S3Endpoint adds an S3 gateway endpoint on the private route tables (whenever the
+	// topology has a handoff bucket: planner.Shape.NeedsS3Endpoint).
 	S3Endpoint bool
 	// Region is the AWS region (for the S3 endpoint service name).
 	Region string
@@ -58,7 +59,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if args == nil {
 		return nil, fmt.Errorf("network %s: args are required", name)
 	}
-	n := &Network{IPv6: args.Topology == planner.IPv6}
+	n := &Network{IPv6: args.Egress == planner.EgressIPv6}
 	if err := ctx.RegisterComponentResource("lambdabridge:network:Network", name, n, opts...); err != nil {
 		return nil, fmt.Errorf("register network %s: %w", name, err)
 	}
@@ -113,12 +114,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	// The relay fetches the third-party API over HTTPS: IPv4 through a NAT, or IPv6.
-	switch args.Topology {
-	case planner.NATGateway, planner.NATInstance:
+	switch args.Egress {
+	case planner.EgressNATGateway, planner.EgressNATInstance:
 		if err := egress443(ctx, name+"-functions-to-internet", sg, "0.0.0.0/0", "", parent); err != nil {
 			return nil, fmt.Errorf("network %s: %w", name, err)
 		}
-	case planner.IPv6:
+	case planner.EgressIPv6:
 		if err := egress443(ctx, name+"-functions-to-internet-v6", sg, "", "::/0", parent); err != nil {
 			return nil, fmt.Errorf("network %s: %w", name, err)
 		}
@@ -161,13 +162,13 @@ func adoptVpc(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi
 	if len(args.SubnetIDs) == 0 {
 		return zero, pulumi.StringArrayOutput{}, nil, fmt.Errorf("network %s: vpcId %s needs subnetIds (the private subnets for the writer and the database)", name, args.VpcID)
 	}
-	switch args.Topology {
-	case planner.NATGateway, planner.NATInstance:
+	switch args.Egress {
+	case planner.EgressNATGateway, planner.EgressNATInstance:
 		if !args.ExistingNAT {
-			return zero, pulumi.StringArrayOutput{}, nil, fmt.Errorf("network %s: topology %s on an existing VPC (vpcId %s) needs existingNat: true: lambdabridge adds NAT routes only to a VPC it creates", name, args.Topology, args.VpcID)
+			return zero, pulumi.StringArrayOutput{}, nil, fmt.Errorf("network %s: egress %s on an existing VPC (vpcId %s) needs existingNat: true: lambdabridge adds NAT routes only to a VPC it creates", name, args.Egress, args.VpcID)
 		}
-	case planner.IPv6:
-		return zero, pulumi.StringArrayOutput{}, nil, fmt.Errorf("network %s: topology ipv6 on an existing VPC (vpcId %s) is not supported: lambdabridge adds dual-stack subnets and the egress-only gateway only to a VPC it creates; drop vpcId or pick another topology", name, args.VpcID)
+	case planner.EgressIPv6:
+		return zero, pulumi.StringArrayOutput{}, nil, fmt.Errorf("network %s: IPv6 egress (topology ipv6) on an existing VPC (vpcId %s) is not supported: lambdabridge adds dual-stack subnets and the egress-only gateway only to a VPC it creates; drop vpcId or pick another topology", name, args.VpcID)
 	}
 	var rts pulumi.StringArray
 	if args.S3Endpoint {
@@ -254,12 +255,12 @@ func newVpc(ctx *pulumi.Context, name string, args *NetworkArgs, n *Network, par
 		rtRes = append(rtRes, rt)
 	}
 
-	switch args.Topology {
-	case planner.NATGateway, planner.NATInstance:
-		if err := newNatEgress(ctx, name, args.Topology, v, azs.Names[0], rtRes, parent); err != nil {
+	switch args.Egress {
+	case planner.EgressNATGateway, planner.EgressNATInstance:
+		if err := newNatEgress(ctx, name, args.Egress, v, azs.Names[0], rtRes, parent); err != nil {
 			return fail("nat", err)
 		}
-	case planner.IPv6:
+	case planner.EgressIPv6:
 		eigw, err := ec2.NewEgressOnlyInternetGateway(ctx, name+"-eigw", &ec2.EgressOnlyInternetGatewayArgs{
 			VpcId: v.ID(),
 		}, parent)
@@ -281,7 +282,7 @@ func newVpc(ctx *pulumi.Context, name string, args *NetworkArgs, n *Network, par
 
 // newNatEgress adds a public subnet with an internet gateway and either a managed NAT
 // gateway or a NAT instance, and points each private route table's 0.0.0.0/0 at it.
-func newNatEgress(ctx *pulumi.Context, name string, topo planner.Topology, v *ec2.Vpc, az string, private []*ec2.RouteTable, parent pulumi.ResourceOption) error {
+func newNatEgress(ctx *pulumi.Context, name string, egress planner.Egress, v *ec2.Vpc, az string, private []*ec2.RouteTable, parent pulumi.ResourceOption) error {
 	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: v.ID()}, parent)
 	if err != nil {
 		return fmt.Errorf("internet gateway: %w", err)
@@ -314,7 +315,7 @@ func newNatEgress(ctx *pulumi.Context, name string, topo planner.Topology, v *ec
 	}
 
 	route := &ec2.RouteArgs{DestinationCidrBlock: pulumi.String("0.0.0.0/0")}
-	if topo == planner.NATGateway {
+	if egress == planner.EgressNATGateway {
 		eip, err := ec2.NewEip(ctx, name+"-nat", &ec2.EipArgs{Domain: pulumi.String("vpc")}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
 			return fmt.Errorf("nat eip: %w", err)
@@ -370,7 +371,7 @@ func newNatInstance(ctx *pulumi.Context, name string, v *ec2.Vpc, pub *ec2.Subne
 		Owners:     []string{"amazon"},
 		Filters: []ec2.GetAmiFilter{
 			{Name: "name", Values: []string{natAMIName}},
-			{Name: "architecture", Values: []string{"arm64"}},
+			{Name: "architecture", Values: []string{planner.NATInstanceArchitecture}},
 			{Name: "virtualization-type", Values: []string{"hvm"}},
 		},
 	})
@@ -401,8 +402,15 @@ func newNatInstance(ctx *pulumi.Context, name string, v *ec2.Vpc, pub *ec2.Subne
 		return zero, fmt.Errorf("nat egress rule: %w", err)
 	}
 	inst, err := ec2.NewInstance(ctx, name+"-nat", &ec2.InstanceArgs{
-		Ami:                      pulumi.String(ami.Id),
-		InstanceType:             pulumi.String("t4g.nano"),
+		Ami:          pulumi.String(ami.Id),
+		InstanceType: pulumi.String(planner.NATInstanceType),
+		// The root volume the planner prices (NATInstanceDiskGB of gp3). Size and type
+		// change in place; encryption is left to the account default, because changing
+		// it would replace the instance.
+		RootBlockDevice: &ec2.InstanceRootBlockDeviceArgs{
+			VolumeSize: pulumi.Int(planner.NATInstanceDiskGB),
+			VolumeType: pulumi.String("gp3"),
+		},
 		SubnetId:                 pub.ID(),
 		AssociatePublicIpAddress: pulumi.Bool(true),
 		SourceDestCheck:          pulumi.Bool(false),

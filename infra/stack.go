@@ -1,0 +1,103 @@
+package infra
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/planner"
+)
+
+// StackArgs is what NewStack provisions: a stack's settings and the plan made from them.
+type StackArgs struct {
+	// Config is the decoded stack configuration.
+	Config config.Config
+	// Plan is the planner's report on Config; its Chosen topology is provisioned, with the
+	// memory, architecture and async limit it priced.
+	Plan *planner.Report
+	// NamePrefix prefixes physical names: "<project>-<stack>".
+	NamePrefix string
+	// AccountID is the AWS account deployed to (for ARNs no resource hands out).
+	AccountID string
+	// Build and BuildDir build the handlers inside the program.
+	Build    Builder
+	BuildDir string
+}
+
+// Stack is a provisioned plan: its five components and the stack outputs they make.
+type Stack struct {
+	Network    *Network
+	Database   *Database
+	Functions  *Functions
+	Schedule   *Schedule
+	Guardrails *Guardrails
+	// Outputs are the stack outputs: each function's name (fetcherName, writerName,
+	// relayName), dlqUrl and dbEndpoint.
+	Outputs pulumi.Map
+}
+
+// NewStack provisions args.Plan's chosen topology: the parts its planner.Shape names, no
+// more. It is a function, not a component of its own, so the five components stay at the
+// top of the stack and keep the URNs that deployed stacks already have.
+func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
+	if args.Plan == nil {
+		return nil, fmt.Errorf("stack: a plan is required")
+	}
+	shape, err := planner.ShapeOf(args.Plan.Chosen)
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+	cfg, as := args.Config, args.Plan.Assumptions
+	st := &Stack{}
+	if st.Network, err = NewNetwork(ctx, "network", &NetworkArgs{
+		Egress: shape.Egress, S3Endpoint: shape.NeedsS3Endpoint(cfg.Spill),
+		VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT, Region: cfg.Region,
+	}); err != nil {
+		return nil, err
+	}
+	if st.Database, err = NewDatabase(ctx, "database", &DatabaseArgs{
+		VpcID: st.Network.VpcID, SubnetIDs: st.Network.PrivateSubnetIDs, FunctionSecurityGroupID: st.Network.FunctionSecurityGroupID,
+		Name: cfg.DBName, User: cfg.DBUser, Password: cfg.DBPassword,
+		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
+	}); err != nil {
+		return nil, err
+	}
+	if st.Functions, err = NewFunctions(ctx, "functions", &FunctionsArgs{
+		Shape: shape, NamePrefix: args.NamePrefix, Build: args.Build, BuildDir: args.BuildDir,
+		Architecture: as.Architecture, MemoryMB: as.MemoryMB, LogRetentionDays: cfg.LogRetentionDays,
+		MaxRetries: cfg.MaxRetries, MaxEventAgeSeconds: cfg.MaxEventAgeSeconds,
+		Region: cfg.Region, AccountID: args.AccountID,
+		SubnetIDs: st.Network.PrivateSubnetIDs, SecurityGroupID: st.Network.FunctionSecurityGroupID, IPv6: st.Network.IPv6,
+		DB: st.Database, DBName: cfg.DBName, DBUser: cfg.DBUser, SourceURL: cfg.SourceURL,
+		AsyncLimitBytes: args.Plan.Payload.LimitBytes, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
+	}); err != nil {
+		return nil, err
+	}
+	// Deploy the parser's normalised form: it accepts spacing and case AWS may not.
+	sched, err := planner.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("stack config: %w", err)
+	}
+	if st.Schedule, err = NewSchedule(ctx, "schedule", &ScheduleArgs{
+		Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn,
+	}); err != nil {
+		return nil, err
+	}
+	if st.Guardrails, err = NewGuardrails(ctx, "guardrails", &GuardrailsArgs{
+		NamePrefix: args.NamePrefix, Alarms: shape.Alarms(), FunctionNames: st.Functions.Names,
+		DLQName: st.Functions.DLQ.Name, AlarmEmail: cfg.AlarmEmail, RecordAlarmPercent: cfg.RecordAlarmPercent,
+		BudgetUSD: args.Plan.TotalMonthlyUSD * cfg.BudgetFactor,
+	}); err != nil {
+		return nil, err
+	}
+
+	st.Outputs = pulumi.Map{
+		"dlqUrl":     st.Functions.DLQ.Url,
+		"dbEndpoint": pulumi.Sprintf("%s:%d", st.Database.Host, st.Database.Port),
+	}
+	for r, name := range st.Functions.Names {
+		st.Outputs[string(r)+"Name"] = pulumi.String(name)
+	}
+	return st, nil
+}
