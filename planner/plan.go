@@ -226,8 +226,9 @@ type planner struct {
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
 // on in.AsOf, and chooses in.Topology when it names one, or else the cheapest valid
-// one (ties: AllTopologies order). A named topology the planner finds invalid is a
-// *TopologyError.
+// one (ties: AllTopologies order). A bad Input field is an *InputError naming its Field
+// (ErrBadInput); a named topology the planner finds invalid is a *TopologyError, which is
+// also an *InputError on FieldTopology.
 func Plan(in Input, book *Book) (*Report, error) {
 	if book == nil {
 		return nil, errors.New("plan: nil price book")

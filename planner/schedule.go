@@ -739,8 +739,9 @@ func (s *Schedule) Next(after time.Time) (time.Time, bool) {
 // ceil(month minutes/P) (rate(10 minutes) in a 31-day month: 44,640/10 = 4,464), so a
 // free-tier check on it is safe for any deployment time.
 //
-// err wraps ErrNeverFires when a cron has no firing in the window, saying why (it never
-// fires on any date, or its years end before or start after the window).
+// err is an *InputError on FieldSchedule wrapping ErrNeverFires when a cron has no firing
+// in the window, saying why (it never fires on any date, or its years end before or start
+// after the window).
 func (s *Schedule) MonthlyRuns(asOf time.Time) (avg730 int64, peak int64, peakMonth time.Time, err error) {
 	asOf = asOf.UTC()
 	start := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)

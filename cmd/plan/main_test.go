@@ -155,6 +155,11 @@ func TestNoProjectFilePlansFromDefaultsAndFlags(t *testing.T) {
 	if !strings.Contains(r.stderr, "no Pulumi.yaml here") {
 		t.Errorf("stderr %q does not say the defaults are used", r.stderr)
 	}
+	// Without a stack file a flag is the only way to set a value: errors name it.
+	r = run(t, testCLI(nil), "--compressed", "19KB")
+	if want := "plan: --payload: not measured (0 B): want the measured size of one response, a positive size like 279KB"; r.code != exitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("no sizes: exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
+	}
 }
 
 func TestFlagsOverrideTheStack(t *testing.T) {
