@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -53,22 +51,13 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if err != nil {
 		return outputs, fmt.Errorf("stack config: %w", err)
 	}
-	in, err := cfg.PlannerInput()
+	// A value the planner refuses (a topology it finds invalid, with its reasons) names its
+	// stack key, and preview fails before anything is provisioned.
+	plan, err := cfg.Plan()
 	if err != nil {
-		return outputs, fmt.Errorf("stack config: %w", err)
+		return outputs, fmt.Errorf("plan (nothing was provisioned): %w", err)
 	}
-	book, err := planner.LoadBook(cfg.PricesFile)
-	if err != nil {
-		return outputs, fmt.Errorf("price book: %w", err)
-	}
-	report, err := planner.Plan(in, book)
-	if te := (*planner.TopologyError)(nil); errors.As(err, &te) {
-		// nothing is provisioned: preview fails with the planner's reasons
-		return outputs, fmt.Errorf("topology %s is not valid for this workload, nothing was provisioned: %s", te.Topology, strings.Join(te.Reasons, "; "))
-	}
-	if err != nil {
-		return outputs, fmt.Errorf("plan: %w", err)
-	}
+	report := plan.Report // memory, architecture and limit as planned are what gets deployed
 	var text, js bytes.Buffer
 	if err := planner.Render(&text, report, "text"); err != nil {
 		return outputs, fmt.Errorf("render report: %w", err)

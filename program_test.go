@@ -572,19 +572,15 @@ func planFor(t *testing.T, cfg map[string]string) (*planner.Report, *planner.Boo
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	in, err := c.PlannerInput()
+	p, err := c.Plan()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("plan: %v", err)
 	}
 	book, err := planner.LoadBook("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := planner.Plan(in, book)
-	if err != nil {
-		t.Fatalf("plan: %v", err)
-	}
-	return r, book
+	return p.Report, book
 }
 
 func TestProgramRefusesInvalidTopology(t *testing.T) {
@@ -623,6 +619,52 @@ func TestProgramRefusesInvalidTopology(t *testing.T) {
 			for _, res := range m.res {
 				if res.typ != "pulumi:pulumi:Stack" {
 					t.Errorf("provisioned %s %s although the topology was refused", res.typ, res.name)
+				}
+			}
+		})
+	}
+}
+
+// TestProgramNamesTheStackKey: a stack value the planner (or the decoder) refuses fails the
+// program before anything is provisioned, with a message naming the stack key a user sets.
+func TestProgramNamesTheStackKey(t *testing.T) {
+	tests := []struct {
+		name string
+		over map[string]string
+		want string
+	}{
+		{"region not priced", map[string]string{"aws:region": "eu-north-1"},
+			`config aws:region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+		// baseConfig plans from 2026-11-25: a 2020-only cron has no firing in 2026-11 .. 2027-10.
+		{"schedule never fires", map[string]string{"lambdabridge:schedule": "cron(0 0 1 1 ? 2020)"},
+			"config lambdabridge:schedule: cron(0 0 1 1 ? 2020) does not fire in the 12 months 2026-11 to 2027-10"},
+		{"schedule syntax", map[string]string{"lambdabridge:schedule": "every 10 minutes"},
+			`config lambdabridge:schedule: "every 10 minutes" is neither rate(...) nor cron(...)`},
+		{"memory out of range", map[string]string{"lambdabridge:memoryMB": "64"},
+			"config lambdabridge:memoryMB: 64 MB is out of range (128-10240 MB)"},
+		{"architecture", map[string]string{"lambdabridge:architecture": "arm"},
+			`config lambdabridge:architecture: "arm" is not one of arm64, x86_64`},
+		{"payload not measured", map[string]string{"lambdabridge:payloadSize": "", "lambdabridge:compressedSize": ""},
+			"config lambdabridge:payloadSize: not measured (0 B): want the measured size of one response"},
+		// gzip's bound on 279,000 B: 279,000 + 64 + floor(279,000/1,024) = 279,336 B.
+		{"compressed over gzip's bound", map[string]string{"lambdabridge:compressedSize": "300KB"},
+			"config lambdabridge:compressedSize: 300,000 B is larger than the payload size 279,000 B plus gzip's worst-case overhead (279,336 B at most)"},
+		{"invalid topology", map[string]string{"lambdabridge:topology": "ipv6", "lambdabridge:sourceHasIpv6": "false"},
+			"config lambdabridge:topology: ipv6 is not valid for this workload: the source host has no IPv6 (AAAA) address"},
+		{"as-of before the price book", map[string]string{"lambdabridge:asOf": "2010-01-01"},
+			"config lambdabridge:asOf: the price book has no "},
+		{"not a number", map[string]string{"lambdabridge:memoryMB": "lots"},
+			`config lambdabridge:memoryMB: "lots" is not a whole number of MB, 128-10240`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := runProgram(t, with(tc.over))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v\nwant one containing %q", err, tc.want)
+			}
+			for _, res := range m.res {
+				if res.typ != "pulumi:pulumi:Stack" {
+					t.Errorf("provisioned %s %s although the stack config was refused", res.typ, res.name)
 				}
 			}
 		})

@@ -3,8 +3,12 @@
 // Pulumi.<stack>.yaml). Keys live under the `lambdabridge:` namespace, except the region,
 // which is the AWS provider's `aws:region`.
 //
-// [Decode] is the only decoder: it applies [Defaults], checks every value's type and range
-// and names the offending key. [LoadStack] and [SourceFunc] are the two ways to feed it.
+// [Decode] is the only decoder: it applies [Defaults], checks every value's type and syntax
+// (and the ranges of the program's own keys) and names the offending key. [LoadStack] and
+// [SourceFunc] are the two ways to feed it. [Config.Plan] is the one call from a decoded
+// stack to the planner's report; the planner owns the rules of its inputs (memory range,
+// known regions, schedule, topology...), and Plan reports a value it refuses as a
+// [*KeyError] on the key that set it ([FieldKey] maps a planner field to its key).
 package config
 
 // Namespace is the Pulumi project name and therefore the namespace of every key but the region.

@@ -17,16 +17,13 @@ import (
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
-// Ranges the decoder enforces. They are API input rules of the services involved (what
-// Lambda, CloudWatch Logs and RDS accept), not prices or allowances, so they live here
-// next to the keys they check rather than in the planner's price book.
+// Ranges the decoder enforces on the program's own keys. They are API input rules of the
+// services involved (what Lambda and CloudWatch Logs accept), not prices or allowances, so
+// they live here next to the keys they check. The planner's keys (memory, durations,
+// credits, free tier, architecture, region, schedule, topology) are only parsed to their
+// type here: the planner owns their ranges and values, and [Config.Plan] names the key
+// when it refuses one.
 const (
-	// minMemoryMB and maxMemoryMB bound Lambda's memory setting.
-	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
-	minMemoryMB, maxMemoryMB = 128, 10240
-	// maxBilledMillis is Lambda's 15-minute timeout: no invocation is billed for longer.
-	// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
-	maxBilledMillis = 900000
 	// maxRetryCount and the event-age bounds are what PutFunctionEventInvokeConfig accepts.
 	// https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
 	maxRetryCount, minEventAge, maxEventAge = 2, 60, 21600
@@ -38,7 +35,6 @@ var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 	1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 var (
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	vpcRE        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
 	subnetRE     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	sgRE         = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
@@ -80,6 +76,9 @@ type keySpec struct {
 	field string
 	// planner marks keys the planner reads: cmd/plan cannot plan without their value.
 	planner bool
+	// input is the planner Input field the key sets, when the planner can refuse its value
+	// (an *planner.InputError on it is reported as a *KeyError on this key); "" otherwise.
+	input planner.Field
 	// secret marks keys whose value must never appear in an error message.
 	secret bool
 	// parse turns a non-empty raw value into a value of the field's type, or says what is
@@ -115,26 +114,29 @@ func ns(key string) string { return Namespace + ":" + key }
 
 const identifierForm = "a letter then up to 62 letters, digits or underscores"
 
+// millisForm is the accepted form of the duration keys.
+var millisForm = fmt.Sprintf("a whole number of milliseconds, 1-%d", planner.MaxBilledMillis)
+
 // keys is the schema in Pulumi.yaml's order. Every Config field is set by exactly one key
 // (config_test checks it).
 var keys = []keySpec{
-	{name: ns("schedule"), field: "Schedule", planner: true, parse: parseString(checkSchedule)},
-	{name: RegionKey, field: "Region", planner: true, parse: parseString(checkRegion)},
-	{name: ns("payloadSize"), field: "PayloadBytes", planner: true, parse: parseSize},
-	{name: ns("compressedSize"), field: "CompressedBytes", planner: true, parse: parseSize},
-	{name: ns("freeTier"), field: "FreeTier", planner: true, parse: parseEnum(
-		string(planner.AlwaysFree), string(planner.Legacy12Month), string(planner.NoFreeTier))},
-	{name: ns("creditsUSD"), field: "CreditsUSD", planner: true, parse: parseFloat(0, "a number of US dollars, 0 or more")},
-	{name: ns("memoryMB"), field: "MemoryMB", planner: true, parse: parseInt(minMemoryMB, maxMemoryMB)},
-	{name: ns("architecture"), field: "Architecture", planner: true, parse: parseEnum("arm64", "x86_64")},
-	{name: ns("fetchMillis"), field: "FetchMillis", planner: true, parse: parseInt(1, maxBilledMillis)},
-	{name: ns("writeMillis"), field: "WriteMillis", planner: true, parse: parseInt(1, maxBilledMillis)},
+	{name: ns("schedule"), field: "Schedule", planner: true, input: planner.FieldSchedule, parse: parseString(nil)},
+	{name: RegionKey, field: "Region", planner: true, input: planner.FieldRegion, parse: parseString(nil)},
+	{name: ns("payloadSize"), field: "PayloadBytes", planner: true, input: planner.FieldPayloadBytes, parse: parseSize},
+	{name: ns("compressedSize"), field: "CompressedBytes", planner: true, input: planner.FieldCompressedBytes, parse: parseSize},
+	{name: ns("freeTier"), field: "FreeTier", planner: true, input: planner.FieldFreeTier, parse: parseString(nil)},
+	{name: ns("creditsUSD"), field: "CreditsUSD", planner: true, input: planner.FieldCreditsUSD, parse: parseFloat(math.Inf(-1), "a number of US dollars")},
+	{name: ns("memoryMB"), field: "MemoryMB", planner: true, input: planner.FieldMemoryMB, parse: parsePositive(
+		fmt.Sprintf("a whole number of MB, %d-%d", planner.MinMemoryMB, planner.MaxMemoryMB))},
+	{name: ns("architecture"), field: "Architecture", planner: true, input: planner.FieldArchitecture, parse: parseString(nil)},
+	{name: ns("fetchMillis"), field: "FetchMillis", planner: true, input: planner.FieldFetchMillis, parse: parsePositive(millisForm)},
+	{name: ns("writeMillis"), field: "WriteMillis", planner: true, input: planner.FieldWriteMillis, parse: parsePositive(millisForm)},
 	{name: ns("singleFunction"), field: "SingleFunction", planner: true, parse: parseBool},
 	{name: ns("existingNat"), field: "ExistingNAT", planner: true, parse: parseBool},
 	{name: ns("sourceUrl"), field: "SourceURL", parse: parseString(checkURL)},
 	{name: ns("sourceHasIpv6"), field: "SourceHasIPv6", planner: true, parse: parseTriBool},
-	{name: ns("topology"), field: "Topology", parse: parseString(checkTopology)},
-	{name: ns("asOf"), field: "AsOf", planner: true, parse: parseString(checkDate)},
+	{name: ns("topology"), field: "Topology", input: planner.FieldTopology, parse: parseString(nil)},
+	{name: ns("asOf"), field: "AsOf", planner: true, input: planner.FieldAsOf, parse: parseString(checkDate)},
 	{name: ns("pricesFile"), field: "PricesFile", planner: true, parse: parseString(nil)},
 	{name: ns("spill"), field: "Spill", planner: true, parse: parseBool},
 	{name: ns("vpcId"), field: "VpcID", parse: parseString(matches(vpcRE, "a VPC id like vpc-0123456789abcdef0"))},
@@ -161,9 +163,11 @@ type opaqueSource interface {
 }
 
 // Decode reads every key from src, applies Defaults to keys that are unset or empty,
-// and validates types, ranges and combinations. Its errors name the key and the accepted
-// form, e.g. `config lambdabridge:memoryMB: "abc" is not an integer (128-10240)`; a secret
-// value is never repeated in an error. All problems are reported, not just the first.
+// and validates types, syntax, the program's own ranges and combinations (the planner's
+// ranges are checked by [Config.Plan]). Every problem is a *KeyError naming the key and the
+// accepted form, e.g. `config lambdabridge:memoryMB: "abc" is not a whole number of MB,
+// 128-10240`; a secret value is never repeated in an error. All problems are reported (in
+// an errors.Join), not just the first.
 func Decode(src Source) (Config, error) {
 	c := Defaults()
 	op, _ := src.(opaqueSource)
@@ -173,7 +177,7 @@ func Decode(src Source) (Config, error) {
 			// Encrypted in the stack file: the Pulumi program will see the value; a
 			// file reader cannot. Keys the planner needs must therefore be plain.
 			if k.planner {
-				errs = append(errs, fmt.Errorf("config %s: is encrypted (secure:) and cannot be read outside Pulumi; the planner needs it in plain text", k.name))
+				errs = append(errs, &KeyError{Key: k.name, Problem: "is encrypted (secure:) and cannot be read outside Pulumi; the planner needs it in plain text"})
 			}
 			continue
 		}
@@ -182,7 +186,7 @@ func Decode(src Source) (Config, error) {
 			continue
 		}
 		if err := c.Set(k.name, raw); err != nil {
-			errs = append(errs, fmt.Errorf("config %s: %w", k.name, err))
+			errs = append(errs, err)
 		}
 	}
 	if err := c.Check(); err != nil {
@@ -195,8 +199,8 @@ func Decode(src Source) (Config, error) {
 }
 
 // Set decodes one key's raw text into c with the same checks as Decode; an empty (or
-// blank) value restores the key's default. The error states the problem and the accepted
-// form but not the key, so a caller can name its own source (cmd/plan names the flag).
+// blank) value restores the key's default. A bad value is a *KeyError, whose Describe lets
+// a caller name its own source (cmd/plan names the flag).
 func (c *Config) Set(key, raw string) error {
 	k, ok := lookupKey(key)
 	if !ok {
@@ -210,29 +214,27 @@ func (c *Config) Set(key, raw string) error {
 	}
 	v, err := k.parse(raw)
 	if err != nil {
-		return err
+		return &KeyError{Key: key, Problem: err.Error()}
 	}
 	field.Set(reflect.ValueOf(v))
 	return nil
 }
 
-// Check reports keys that are valid alone but not together.
+// Check reports program keys that are valid alone but not together, each as a *KeyError.
 func (c Config) Check() error {
 	var errs []error
+	bad := func(key, problem string) { errs = append(errs, &KeyError{Key: key, Problem: problem}) }
 	if c.VpcID != "" && len(c.SubnetIDs) == 0 {
-		errs = append(errs, fmt.Errorf("config %s: required with %s (a JSON list of private subnet ids)", ns("subnetIds"), ns("vpcId")))
+		bad(ns("subnetIds"), fmt.Sprintf("required with %s (a JSON list of private subnet ids)", ns("vpcId")))
 	}
 	if c.VpcID == "" && len(c.SubnetIDs) > 0 {
-		errs = append(errs, fmt.Errorf("config %s: only allowed with %s (the VPC the subnets belong to)", ns("subnetIds"), ns("vpcId")))
+		bad(ns("subnetIds"), fmt.Sprintf("only allowed with %s (the VPC the subnets belong to)", ns("vpcId")))
 	}
 	if c.ExistingDBHost != "" && c.VpcID == "" {
-		errs = append(errs, fmt.Errorf("config %s: needs %s and %s (the writer must run in the database's VPC)", ns("existingDbHost"), ns("vpcId"), ns("subnetIds")))
+		bad(ns("existingDbHost"), fmt.Sprintf("needs %s and %s (the writer must run in the database's VPC)", ns("vpcId"), ns("subnetIds")))
 	}
 	if c.ExistingDBSGID != "" && c.ExistingDBHost == "" {
-		errs = append(errs, fmt.Errorf("config %s: only allowed with %s", ns("existingDbSecurityGroupId"), ns("existingDbHost")))
-	}
-	if c.CompressedBytes > 0 && c.PayloadBytes == 0 {
-		errs = append(errs, fmt.Errorf("config %s: set without %s; give both measured sizes", ns("compressedSize"), ns("payloadSize")))
+		bad(ns("existingDbSecurityGroupId"), fmt.Sprintf("only allowed with %s", ns("existingDbHost")))
 	}
 	return errors.Join(errs...)
 }
@@ -248,21 +250,24 @@ func parseString(check func(string) error) func(string) (any, error) {
 	}
 }
 
-func parseEnum(allowed ...string) func(string) (any, error) {
-	return parseString(func(raw string) error {
-		if !slices.Contains(allowed, raw) {
-			return fmt.Errorf("%q is not one of %s", raw, strings.Join(allowed, ", "))
-		}
-		return nil
-	})
-}
-
 func matches(re *regexp.Regexp, form string) func(string) error {
 	return func(raw string) error {
 		if !re.MatchString(raw) {
 			return fmt.Errorf("%q is not %s", raw, form)
 		}
 		return nil
+	}
+}
+
+// parsePositive reads a whole number of at least 1 (the planner reads 0 as "its default",
+// so a key must not pass it); the planner checks the upper bound. form is the accepted form.
+func parsePositive(form string) func(string) (any, error) {
+	return func(raw string) (any, error) {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not %s", raw, form)
+		}
+		return n, nil
 	}
 }
 
@@ -365,20 +370,6 @@ func parsePassword(raw string) (any, error) {
 	return raw, nil
 }
 
-func checkSchedule(raw string) error {
-	if _, err := planner.ParseSchedule(raw); err != nil {
-		return fmt.Errorf("%q: %w", raw, err)
-	}
-	return nil
-}
-
-func checkRegion(raw string) error {
-	if !regionRE.MatchString(raw) {
-		return fmt.Errorf("%q is not an AWS region name like ap-northeast-1", raw)
-	}
-	return nil
-}
-
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -388,17 +379,6 @@ func checkURL(raw string) error {
 		return fmt.Errorf("a URL of %d bytes is too long: at most %d (the envelope size the planner counts per record)", len(raw), planner.MaxSourceURLBytes)
 	}
 	return nil
-}
-
-func checkTopology(raw string) error {
-	if raw == "auto" || slices.Contains(planner.AllTopologies, planner.Topology(raw)) {
-		return nil
-	}
-	names := []string{"auto"}
-	for _, t := range planner.AllTopologies {
-		names = append(names, string(t))
-	}
-	return fmt.Errorf("%q is not one of %s", raw, strings.Join(names, ", "))
 }
 
 // dateLayout is the form of lambdabridge:asOf and --as-of.

@@ -283,8 +283,9 @@ func (b *Book) HasRegion(region string) bool {
 }
 
 // Lookup returns the entry of item in force on asOf. region is ignored for
-// global items; for regional items an unknown region is an error listing the
-// known ones.
+// global items; for regional items an unknown region is an *InputError on FieldRegion
+// listing the known ones. A day before the item's first entry is an *InputError on
+// FieldAsOf.
 func (b *Book) Lookup(region, item string, asOf time.Time) (Entry, error) {
 	var entries []Entry
 	switch {
@@ -305,11 +306,13 @@ func (b *Book) Lookup(region, item string, asOf time.Time) (Entry, error) {
 			return entries[i], nil
 		}
 	}
-	return Entry{}, fmt.Errorf("%w: as-of %s: the price book has no %s entry in force that day (earliest %s)", ErrBadInput, day.Format(time.DateOnly), item, entries[0].EffectiveFrom)
+	d := day.Format(time.DateOnly)
+	return Entry{}, inputErrorf(FieldAsOf, d, "the price book has no %s entry in force on %s (earliest %s)", item, d, entries[0].EffectiveFrom)
 }
 
+// unknownRegion is the *InputError on FieldRegion for a region the book does not price.
 func (b *Book) unknownRegion(region string) error {
-	return fmt.Errorf("%w: region %q is not in the price book; known regions: %s", ErrBadInput, region, strings.Join(b.Regions(), ", "))
+	return inputErrorf(FieldRegion, region, "%q is not in the price book; known regions: %s", region, strings.Join(b.Regions(), ", "))
 }
 
 // AsyncPayloadLimit returns the asynchronous invocation payload limit in bytes in

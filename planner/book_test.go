@@ -100,8 +100,9 @@ func TestAsyncPayloadLimit(t *testing.T) {
 			t.Errorf("AsyncPayloadLimit(%s) = %d, %v; want %d", tt.asOf, got, err, tt.want)
 		}
 	}
-	if _, err := b.AsyncPayloadLimit(day("2010-01-01")); err == nil || !errors.Is(err, ErrBadInput) ||
-		!strings.Contains(err.Error(), "as-of 2010-01-01: the price book has no lambda.asyncPayloadLimit entry in force that day (earliest 2018-11-01)") {
+	var ie *InputError
+	if _, err := b.AsyncPayloadLimit(day("2010-01-01")); !errors.As(err, &ie) || ie.Field != FieldAsOf || !errors.Is(err, ErrBadInput) ||
+		!strings.Contains(err.Error(), "as-of: the price book has no lambda.asyncPayloadLimit entry in force on 2010-01-01 (earliest 2018-11-01)") {
 		t.Errorf("AsyncPayloadLimit(2010-01-01) error = %v; want ErrBadInput naming the as-of day", err)
 	}
 }
@@ -131,8 +132,9 @@ func TestDatedEntries(t *testing.T) {
 func TestLookupUnknownRegion(t *testing.T) {
 	_, err := mustBook(t).Lookup("mars-east-1", ItemS3Put, day("2026-11-25"))
 	want := "known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2"
-	if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrBadInput) {
-		t.Fatalf("error = %v; want ErrBadInput listing %q", err, want)
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Field != FieldRegion || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrBadInput) {
+		t.Fatalf("error = %v; want an *InputError on FieldRegion listing %q", err, want)
 	}
 }
 

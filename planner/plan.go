@@ -18,10 +18,6 @@ import (
 	"time"
 )
 
-// ErrBadInput marks errors caused by the caller's input (a flag or config key);
-// the CLI exits 2 on them. Test with errors.Is.
-var ErrBadInput = errors.New("bad input")
-
 // Documented defaults and constants of the estimate. Money is float64 USD;
 // every USD amount in a Report is rounded to whole micro-dollars (6 decimals),
 // and displays round to cents (sub-cent amounts to tenths of a cent, see Money).
@@ -35,12 +31,6 @@ const (
 	// ArchARM64 and ArchX86 are the Lambda architectures (Graviton and x86-64).
 	ArchARM64 = "arm64"
 	ArchX86   = "x86_64"
-	// MinMemoryMB and MaxMemoryMB bound a Lambda function's memory size
-	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
-	MinMemoryMB, MaxMemoryMB = 128, 10240
-	// MaxBilledMillis is Lambda's 15-minute maximum timeout, the longest billed duration
-	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
-	MaxBilledMillis = 900000
 	// DefaultFetchMillis is the billed duration of one fetch (HTTP GET + gzip).
 	DefaultFetchMillis = 800
 	// DefaultWriteMillis is the billed duration of one write (decode + upsert).
@@ -116,55 +106,65 @@ func badInput(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadInput, fmt.Sprintf(format, a...))
 }
 
-// validate checks a defaulted Input; every error names the field and the accepted form.
-func validate(in Input, book *Book) error {
-	if strings.TrimSpace(in.Schedule) == "" {
-		return badInput("schedule is empty: want rate(10 minutes) or cron(...)")
+// validate checks a defaulted Input and parses its schedule. A bad field is an
+// *InputError whose problem states the accepted form; the first one found is returned.
+func validate(in Input, book *Book) (*Schedule, error) {
+	sched, err := ParseSchedule(in.Schedule)
+	if err != nil {
+		return nil, err
 	}
-	if in.PayloadBytes <= 0 {
-		return badInput("payload size %d: want a positive size like 279KB", in.PayloadBytes)
+	for _, s := range []struct {
+		f       Field
+		n       int64
+		example string
+	}{{FieldPayloadBytes, in.PayloadBytes, "279KB"}, {FieldCompressedBytes, in.CompressedBytes, "19KB"}} {
+		switch {
+		case s.n == 0:
+			return nil, inputErrorf(s.f, s.n, "not measured (0 B): want the measured size of one response, a positive size like %s; measure both sizes with plan --sample FILE or --measure URL", s.example)
+		case s.n < 0:
+			return nil, inputErrorf(s.f, s.n, "%s B is negative: want a positive size like %s", groupInt(s.n), s.example)
+		}
 	}
-	if in.CompressedBytes <= 0 {
-		return badInput("compressed size %d: want a positive size like 19KB", in.CompressedBytes)
-	}
-	if in.CompressedBytes > MaxGzipBytes(in.PayloadBytes) {
-		return badInput("compressed size %s is larger than the payload %s plus gzip's worst-case overhead (%s B at most): measure both with the fetcher's codec (--sample or --measure)",
-			groupInt(in.CompressedBytes), groupInt(in.PayloadBytes), groupInt(MaxGzipBytes(in.PayloadBytes)))
+	if max := MaxGzipBytes(in.PayloadBytes); in.CompressedBytes > max {
+		e := inputErrorf(FieldCompressedBytes, in.CompressedBytes, "%s B is larger than the payload size %s B plus gzip's worst-case overhead (%s B at most): measure both with the fetcher's codec (plan --sample or --measure)",
+			groupInt(in.CompressedBytes), groupInt(in.PayloadBytes), groupInt(max))
+		e.Related = FieldPayloadBytes
+		return nil, e
 	}
 	if !book.HasRegion(in.Region) {
-		return book.unknownRegion(in.Region)
+		return nil, book.unknownRegion(in.Region)
 	}
 	switch in.FreeTier {
 	case AlwaysFree, Legacy12Month, NoFreeTier:
 	default:
-		return badInput("free tier %q: want always-free, legacy-12-month or none", in.FreeTier)
+		return nil, inputErrorf(FieldFreeTier, in.FreeTier, "%q is not one of %s, %s, %s", in.FreeTier, AlwaysFree, Legacy12Month, NoFreeTier)
 	}
 	switch in.Architecture {
 	case ArchARM64, ArchX86:
 	default:
-		return badInput("architecture %q: want arm64 or x86_64", in.Architecture)
+		return nil, inputErrorf(FieldArchitecture, in.Architecture, "%q is not one of arm64, x86_64", in.Architecture)
 	}
 	if in.MemoryMB < MinMemoryMB || in.MemoryMB > MaxMemoryMB {
-		return badInput("memory %d MB: want %d to %d", in.MemoryMB, MinMemoryMB, MaxMemoryMB)
+		return nil, inputErrorf(FieldMemoryMB, in.MemoryMB, "%d MB is out of range (%d-%d MB)", in.MemoryMB, MinMemoryMB, MaxMemoryMB)
 	}
 	for _, d := range []struct {
-		name string
-		ms   int
-	}{{"fetch duration", in.FetchMillis}, {"write duration", in.WriteMillis}} {
+		f  Field
+		ms int
+	}{{FieldFetchMillis, in.FetchMillis}, {FieldWriteMillis, in.WriteMillis}} {
 		if d.ms < 1 || d.ms > MaxBilledMillis {
-			return badInput("%s %d ms: want 1 to %d (Lambda's 15-minute maximum)", d.name, d.ms, MaxBilledMillis)
+			return nil, inputErrorf(d.f, d.ms, "%d ms is out of range (1-%d ms, Lambda's 15-minute maximum)", d.ms, MaxBilledMillis)
 		}
 	}
 	if in.CreditsUSD < 0 || math.IsNaN(in.CreditsUSD) || math.IsInf(in.CreditsUSD, 0) {
-		return badInput("credits %v USD: want 0 or a positive amount", in.CreditsUSD)
+		return nil, inputErrorf(FieldCreditsUSD, in.CreditsUSD, "%v USD is out of range (0 or more US dollars)", in.CreditsUSD)
 	}
 	if in.Topology != "" && in.Topology != Auto && !slices.Contains(AllTopologies, in.Topology) {
-		return badInput("topology %q: want auto or one of %s", in.Topology, topologyNames())
+		return nil, inputErrorf(FieldTopology, in.Topology, "%q is not one of %s, %s", in.Topology, Auto, topologyNames())
 	}
 	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0) {
-		return badInput("guardrail counts %+v: want zero or more of each", *g)
+		return nil, inputErrorf(FieldGuardrails, fmt.Sprintf("%+v", *g), "%+v has a negative count: want zero or more of each", *g)
 	}
-	return nil
+	return sched, nil
 }
 
 // DefaultGuardrails is what the planner assumes the guardrails create for t when
@@ -224,23 +224,21 @@ type planner struct {
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
 // on in.AsOf, and chooses in.Topology when it names one, or else the cheapest valid
-// one (ties: AllTopologies order). A named topology the planner finds invalid is a
-// *TopologyError.
+// one (ties: AllTopologies order). A bad Input field is an *InputError naming its Field
+// (ErrBadInput); a named topology the planner finds invalid is a *TopologyError, which is
+// also an *InputError on FieldTopology.
 func Plan(in Input, book *Book) (*Report, error) {
 	if book == nil {
 		return nil, errors.New("plan: nil price book")
 	}
 	in = Defaults(in)
-	if err := validate(in, book); err != nil {
-		return nil, err
-	}
-	sched, err := ParseSchedule(in.Schedule)
+	sched, err := validate(in, book)
 	if err != nil {
-		return nil, fmt.Errorf("%w: schedule: %w", ErrBadInput, err)
+		return nil, err
 	}
 	avg, peak, peakMonth, err := sched.MonthlyRuns(in.AsOf)
 	if err != nil {
-		return nil, fmt.Errorf("%w: schedule %q: %w", ErrBadInput, in.Schedule, err)
+		return nil, err
 	}
 	p := &planner{in: in, book: book, avgRuns: avg, peakRuns: peak, tier: in.FreeTier}
 	r := &Report{
@@ -552,22 +550,6 @@ func (p *planner) guardrailLines(g Guardrails) ([]CostLine, error) {
 		{"AWS Budgets cost budget (no actions)", ItemBudgetDay, float64(g.Budgets) * HoursPerMonth / 24, "", "budget-days"},
 	})
 }
-
-// TopologyError is Plan's error when Input.Topology names a topology the planner finds
-// invalid for the workload. It wraps ErrBadInput.
-type TopologyError struct {
-	// Topology is the topology requested.
-	Topology Topology
-	// Reasons are the planner's reasons for rejecting it (Estimate.Reasons).
-	Reasons []string
-}
-
-func (e *TopologyError) Error() string {
-	return fmt.Sprintf("%v: topology %s is not valid for this workload: %s", ErrBadInput, e.Topology, strings.Join(e.Reasons, "; "))
-}
-
-// Unwrap makes errors.Is(err, ErrBadInput) hold.
-func (e *TopologyError) Unwrap() error { return ErrBadInput }
 
 // topologyNames lists AllTopologies for error messages.
 func topologyNames() string {

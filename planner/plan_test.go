@@ -280,7 +280,12 @@ func TestRequestedTopologyInvalid(t *testing.T) {
 			if te.Topology != tt.topo || len(te.Reasons) != 1 || te.Reasons[0] != tt.reason {
 				t.Errorf("error %s %q; want %s %q", te.Topology, te.Reasons, tt.topo, tt.reason)
 			}
-			want := "bad input: topology " + string(tt.topo) + " is not valid for this workload: " + tt.reason
+			// It is the Topology field's verdict: an *InputError on FieldTopology too.
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Field != FieldTopology || ie.Value != string(tt.topo) {
+				t.Errorf("error %v is not an *InputError on FieldTopology with value %s", err, tt.topo)
+			}
+			want := "topology: " + string(tt.topo) + " is not valid for this workload: " + tt.reason
 			if err.Error() != want {
 				t.Errorf("error %q; want %q", err, want)
 			}
@@ -578,31 +583,43 @@ func TestIncompressiblePayload(t *testing.T) {
 	}
 }
 
+// TestBadInput: every bad field is an *InputError naming that Field (wrapping
+// ErrBadInput) whose problem quotes the value and the accepted form.
 func TestBadInput(t *testing.T) {
 	tests := []struct {
-		name string
-		mod  func(*Input)
-		want string
+		name  string
+		mod   func(*Input)
+		field Field
+		want  string // in the error, after the field's name
 	}{
-		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, `region "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
-		{"empty region", func(in *Input) { in.Region = "" }, "known regions"},
-		{"compressed larger than raw", func(in *Input) { in.CompressedBytes = 280000 }, "compressed size 280,000 is larger than the payload 279,000"},
+		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, FieldRegion,
+			`region: "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+		{"empty region", func(in *Input) { in.Region = "" }, FieldRegion, "known regions"},
+		{"compressed larger than raw", func(in *Input) { in.CompressedBytes = 280000 }, FieldCompressedBytes,
+			"compressed size: 280,000 B is larger than the payload size 279,000 B"},
 		// one byte over gzip's bound: 279,000 + 64 + floor(279,000 / 1,024) = 279,000 + 64 + 272 = 279,336
-		{"compressed over the gzip bound", func(in *Input) { in.CompressedBytes = 279337 }, "(279,336 B at most)"},
-		{"negative payload", func(in *Input) { in.PayloadBytes = -1 }, "payload size -1: want a positive size"},
-		{"zero compressed", func(in *Input) { in.CompressedBytes = 0 }, "compressed size 0: want a positive size"},
-		{"unknown free tier", func(in *Input) { in.FreeTier = "free-plan" }, `free tier "free-plan": want always-free, legacy-12-month or none`},
-		{"bad architecture", func(in *Input) { in.Architecture = "amd64" }, `architecture "amd64": want arm64 or x86_64`},
-		{"memory too small", func(in *Input) { in.MemoryMB = 64 }, "memory 64 MB: want 128 to 10240"},
-		{"memory too large", func(in *Input) { in.MemoryMB = 10241 }, "memory 10241 MB: want 128 to 10240"},
-		{"negative fetch", func(in *Input) { in.FetchMillis = -5 }, "fetch duration -5 ms"},
-		{"write too long", func(in *Input) { in.WriteMillis = 900001 }, "write duration 900001 ms"},
-		{"negative credits", func(in *Input) { in.CreditsUSD = -1 }, "credits -1 USD"},
-		{"empty schedule", func(in *Input) { in.Schedule = " " }, "schedule is empty"},
-		{"bad schedule", func(in *Input) { in.Schedule = "every 10 minutes" }, "schedule"},
-		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, "guardrail counts"},
-		{"as-of before the book", func(in *Input) { in.AsOf = day("2022-06-01") }, "as-of 2022-06-01: the price book has no"},
-		{"unknown topology", func(in *Input) { in.Topology = "relay" }, `topology "relay": want auto or one of destination, ipv6, s3, nat-instance, nat-gateway`},
+		{"compressed over the gzip bound", func(in *Input) { in.CompressedBytes = 279337 }, FieldCompressedBytes, "(279,336 B at most)"},
+		{"negative payload", func(in *Input) { in.PayloadBytes = -1 }, FieldPayloadBytes, "payload size: -1 B is negative: want a positive size like 279KB"},
+		{"zero payload", func(in *Input) { in.PayloadBytes = 0 }, FieldPayloadBytes, "payload size: not measured (0 B): want the measured size of one response, a positive size like 279KB; measure both sizes with plan --sample FILE or --measure URL"},
+		{"zero compressed", func(in *Input) { in.CompressedBytes = 0 }, FieldCompressedBytes, "compressed size: not measured (0 B): want the measured size of one response, a positive size like 19KB"},
+		{"unknown free tier", func(in *Input) { in.FreeTier = "free-plan" }, FieldFreeTier, `free tier: "free-plan" is not one of always-free, legacy-12-month, none`},
+		{"bad architecture", func(in *Input) { in.Architecture = "amd64" }, FieldArchitecture, `architecture: "amd64" is not one of arm64, x86_64`},
+		{"memory too small", func(in *Input) { in.MemoryMB = 64 }, FieldMemoryMB, "memory: 64 MB is out of range (128-10240 MB)"},
+		{"memory too large", func(in *Input) { in.MemoryMB = 10241 }, FieldMemoryMB, "memory: 10241 MB is out of range (128-10240 MB)"},
+		{"negative fetch", func(in *Input) { in.FetchMillis = -5 }, FieldFetchMillis, "fetch duration: -5 ms is out of range (1-900000 ms, Lambda's 15-minute maximum)"},
+		{"write too long", func(in *Input) { in.WriteMillis = 900001 }, FieldWriteMillis, "write duration: 900001 ms is out of range (1-900000 ms"},
+		{"negative credits", func(in *Input) { in.CreditsUSD = -1 }, FieldCreditsUSD, "credits: -1 USD is out of range (0 or more US dollars)"},
+		{"NaN credits", func(in *Input) { in.CreditsUSD = math.NaN() }, FieldCreditsUSD, "credits: NaN USD is out of range"},
+		{"empty schedule", func(in *Input) { in.Schedule = " " }, FieldSchedule, "schedule: empty expression; accepted: rate(value unit) or cron("},
+		{"bad schedule", func(in *Input) { in.Schedule = "every 10 minutes" }, FieldSchedule, `schedule: "every 10 minutes" is neither rate(...) nor cron(...)`},
+		{"bad rate unit", func(in *Input) { in.Schedule = "rate(5 weeks)" }, FieldSchedule, `schedule: "rate(5 weeks)": rate unit: "weeks" unknown; accepted: minute|minutes|hour|hours|day|days`},
+		// seed() plans from 2026-11-25: a 2020-only cron has no firing in 2026-11 .. 2027-10.
+		{"schedule never fires", func(in *Input) { in.Schedule = "cron(0 0 1 1 ? 2020)" }, FieldSchedule,
+			"schedule: cron(0 0 1 1 ? 2020) does not fire in the 12 months 2026-11 to 2027-10: its year field ends before 2026"},
+		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, FieldGuardrails, "guardrails: {Alarms:-1 CustomMetrics:0 Budgets:0 EmailsPerMonth:0 DLQRequestsPerMonth:0} has a negative count: want zero or more of each"},
+		{"as-of before the book", func(in *Input) { in.AsOf = day("2022-06-01") }, FieldAsOf, "as-of: the price book has no"},
+		{"unknown topology", func(in *Input) { in.Topology = "relay" }, FieldTopology, `topology: "relay" is not one of auto, destination, ipv6, s3, nat-instance, nat-gateway`},
+		{"invalid topology", func(in *Input) { in.Topology, in.SourceHasIPv6 = IPv6, boolp(false) }, FieldTopology, "topology: ipv6 is not valid for this workload: the source host has no IPv6 (AAAA) address"},
 	}
 	book := mustBook(t)
 	for _, tt := range tests {
@@ -610,13 +627,37 @@ func TestBadInput(t *testing.T) {
 			in := seed()
 			tt.mod(&in)
 			_, err := Plan(in, book)
-			if err == nil || !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Plan error = %v; want ErrBadInput containing %q", err, tt.want)
+			var ie *InputError
+			if !errors.As(err, &ie) || !errors.Is(err, ErrBadInput) {
+				t.Fatalf("Plan error = %v; want an *InputError wrapping ErrBadInput", err)
+			}
+			if ie.Field != tt.field {
+				t.Errorf("field %q; want %q (error %v)", ie.Field, tt.field, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(ie.Error(), string(tt.field)+": ") {
+				t.Errorf("error %q\nlacks %q", err, tt.want)
 			}
 		})
 	}
 	if _, err := Plan(seed(), nil); err == nil {
 		t.Error("Plan with a nil book: no error")
+	}
+}
+
+// TestInputErrorWraps: a schedule that never fires is also ErrNeverFires, and the
+// compressed-size bound names the payload size as the field it was checked against.
+func TestInputErrorWraps(t *testing.T) {
+	book := mustBook(t)
+	in := seed()
+	in.Schedule = "cron(0 0 30 2 ? *)" // 30 February: never
+	if _, err := Plan(in, book); !errors.Is(err, ErrNeverFires) {
+		t.Errorf("never-firing schedule: %v; want ErrNeverFires", err)
+	}
+	in = seed()
+	in.CompressedBytes = 280000
+	var ie *InputError
+	if _, err := Plan(in, book); !errors.As(err, &ie) || ie.Related != FieldPayloadBytes || ie.Value != "280000" {
+		t.Errorf("compressed over the bound: %+v; want Related %q and Value 280000", ie, FieldPayloadBytes)
 	}
 }
 

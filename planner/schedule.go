@@ -54,35 +54,50 @@ const minutesPerDay = 24 * 60
 // Surrounding white space is ignored; fields are separated by one or more spaces or tabs.
 // Month and day names and the letters L, W are accepted in any case (ASCII only). Where
 // the input is laxer than AWS may be (outer or repeated blanks, leading zeros, lower case),
-// String gives the normalised form: deploy that. Errors start with "schedule: ", name the
+// String gives the normalised form: deploy that. An error is an *InputError on
+// FieldSchedule: its message starts with "schedule: ", quotes the expression and names the
 // offending field and the accepted form.
 func ParseSchedule(expr string) (*Schedule, error) {
+	sched, err := parseSchedule(expr)
+	if err != nil {
+		return nil, &InputError{Field: FieldSchedule, Value: expr, Problem: err.Error()}
+	}
+	return sched, nil
+}
+
+// parseSchedule is ParseSchedule; its errors are the problem only.
+func parseSchedule(expr string) (*Schedule, error) {
 	s := strings.TrimSpace(expr)
 	const forms = "accepted: rate(value unit) or cron(minutes hours day-of-month month day-of-week year)"
 	switch {
 	case s == "":
-		return nil, fmt.Errorf("schedule: empty expression; %s", forms)
+		return nil, fmt.Errorf("empty expression; %s", forms)
 	case strings.HasPrefix(s, "at("):
-		return nil, fmt.Errorf("schedule: %q is a one-time at() schedule; the planner needs a recurring one, %s", s, forms)
+		return nil, fmt.Errorf("%q is a one-time at() schedule; the planner needs a recurring one, %s", s, forms)
 	case !strings.HasPrefix(s, "rate(") && !strings.HasPrefix(s, "cron("):
-		return nil, fmt.Errorf("schedule: %q is neither rate(...) nor cron(...) (lower case); %s", s, forms)
+		return nil, fmt.Errorf("%q is neither rate(...) nor cron(...) (lower case); %s", s, forms)
 	}
 	kind := s[:4]
 	switch {
 	case !strings.HasSuffix(s, ")") && strings.Contains(s, ")"):
-		return nil, fmt.Errorf("schedule: %q has text after the closing parenthesis; %s", s, forms)
+		return nil, fmt.Errorf("%q has text after the closing parenthesis; %s", s, forms)
 	case !strings.HasSuffix(s, ")"):
-		return nil, fmt.Errorf("schedule: %q lacks the closing parenthesis; %s", s, forms)
+		return nil, fmt.Errorf("%q lacks the closing parenthesis; %s", s, forms)
 	}
 	inner := s[len("rate(") : len(s)-1]
 	if strings.ContainsAny(inner, "()") {
-		return nil, fmt.Errorf("schedule: %q has unbalanced parentheses; %s", s, forms)
+		return nil, fmt.Errorf("%q has unbalanced parentheses; %s", s, forms)
 	}
 	fields := splitBlank(inner)
+	parse := parseCron
 	if kind == "rate" {
-		return parseRate(fields)
+		parse = parseRate
 	}
-	return parseCron(fields)
+	sched, err := parse(fields)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", s, err)
+	}
+	return sched, nil
 }
 
 // splitBlank splits on runs of spaces and tabs (the white space a schedule field may be
@@ -106,28 +121,28 @@ var rateUnits = map[string]struct {
 
 func parseRate(fields []string) (*Schedule, error) {
 	if len(fields) != 2 {
-		return nil, fmt.Errorf("schedule: rate: want two fields, rate(value unit) such as rate(5 minutes), got %d", len(fields))
+		return nil, fmt.Errorf("rate: want two fields, rate(value unit) such as rate(5 minutes), got %d", len(fields))
 	}
 	value, unit := fields[0], fields[1]
 	v, ok := parseDigits(value)
 	if !ok {
-		return nil, fmt.Errorf("schedule: rate value: %q is not a positive whole number (e.g. rate(5 minutes))", value)
+		return nil, fmt.Errorf("rate value: %q is not a positive whole number (e.g. rate(5 minutes))", value)
 	}
 	if v < 1 {
-		return nil, fmt.Errorf("schedule: rate value: %q must be at least 1 (e.g. rate(1 minute))", value)
+		return nil, fmt.Errorf("rate value: %q must be at least 1 (e.g. rate(1 minute))", value)
 	}
 	u, ok := rateUnits[unit]
 	if !ok {
-		return nil, fmt.Errorf("schedule: rate unit: %q unknown; accepted: minute|minutes|hour|hours|day|days", unit)
+		return nil, fmt.Errorf("rate unit: %q unknown; accepted: minute|minutes|hour|hours|day|days", unit)
 	}
 	if v == 1 && !u.singular {
-		return nil, fmt.Errorf("schedule: rate unit: value 1 needs the singular %q, not %q", u.base, unit)
+		return nil, fmt.Errorf("rate unit: value 1 needs the singular %q, not %q", u.base, unit)
 	}
 	if v > 1 && u.singular {
-		return nil, fmt.Errorf("schedule: rate unit: value %d needs the plural %q, not %q", v, u.base+"s", unit)
+		return nil, fmt.Errorf("rate unit: value %d needs the plural %q, not %q", v, u.base+"s", unit)
 	}
 	if v > math.MaxInt64/(u.minutes*60) {
-		return nil, fmt.Errorf("schedule: rate value: %q is too large to represent", value)
+		return nil, fmt.Errorf("rate value: %q is too large to represent", value)
 	}
 	return &Schedule{
 		expr:        fmt.Sprintf("rate(%d %s)", v, unit),
@@ -224,7 +239,7 @@ var (
 )
 
 func (f *cronField) errorf(tok, format string, args ...any) error {
-	return fmt.Errorf("schedule: cron %s: %q %s", f.name, tok, fmt.Sprintf(format, args...))
+	return fmt.Errorf("cron %s: %q %s", f.name, tok, fmt.Sprintf(format, args...))
 }
 
 func (f *cronField) notAccepted(tok string) error {
@@ -233,7 +248,7 @@ func (f *cronField) notAccepted(tok string) error {
 
 func parseCron(fields []string) (*Schedule, error) {
 	if len(fields) != 6 {
-		return nil, fmt.Errorf("schedule: cron: want 6 fields (minutes hours day-of-month month day-of-week year), got %d", len(fields))
+		return nil, fmt.Errorf("cron: want 6 fields (minutes hours day-of-month month day-of-week year), got %d", len(fields))
 	}
 	c := &cronSpec{}
 	var err error
@@ -257,9 +272,9 @@ func parseCron(fields []string) (*Schedule, error) {
 	dom, dow := fields[2], fields[4]
 	switch {
 	case dom == "?" && dow == "?":
-		return nil, fmt.Errorf("schedule: cron: day-of-month and day-of-week are both \"?\"; exactly one of them must be \"?\"")
+		return nil, fmt.Errorf("cron: day-of-month and day-of-week are both \"?\"; exactly one of them must be \"?\"")
 	case dom != "?" && dow != "?":
-		return nil, fmt.Errorf("schedule: cron: day-of-month %q and day-of-week %q are both set; AWS requires \"?\" in one of them (e.g. cron(0 9 ? * MON-FRI *) or cron(0 9 1 * ? *))", dom, dow)
+		return nil, fmt.Errorf("cron: day-of-month %q and day-of-week %q are both set; AWS requires \"?\" in one of them (e.g. cron(0 9 ? * MON-FRI *) or cron(0 9 1 * ? *))", dom, dow)
 	case dow == "?":
 		if err := c.parseDom(dom); err != nil {
 			return nil, err
@@ -724,8 +739,9 @@ func (s *Schedule) Next(after time.Time) (time.Time, bool) {
 // ceil(month minutes/P) (rate(10 minutes) in a 31-day month: 44,640/10 = 4,464), so a
 // free-tier check on it is safe for any deployment time.
 //
-// err wraps ErrNeverFires when a cron has no firing in the window, saying why (it never
-// fires on any date, or its years end before or start after the window).
+// err is an *InputError on FieldSchedule wrapping ErrNeverFires when a cron has no firing
+// in the window, saying why (it never fires on any date, or its years end before or start
+// after the window).
 func (s *Schedule) MonthlyRuns(asOf time.Time) (avg730 int64, peak int64, peakMonth time.Time, err error) {
 	asOf = asOf.UTC()
 	start := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -755,14 +771,17 @@ func (s *Schedule) MonthlyRuns(asOf time.Time) (avg730 int64, peak int64, peakMo
 	return (2*total*730 + hours) / (2 * hours), peak, peakMonth, nil
 }
 
-// neverFires explains why a cron has no firing in [start, end).
+// neverFires explains why a cron has no firing in [start, end): an *InputError on
+// FieldSchedule wrapping ErrNeverFires.
 func (s *Schedule) neverFires(start, end time.Time) error {
 	window := fmt.Sprintf("the 12 months %s to %s", start.Format("2006-01"), end.AddDate(0, -1, 0).Format("2006-01"))
+	var problem string
 	if _, ever := s.Next(time.Date(minYear-1, time.December, 31, 23, 59, 0, 0, time.UTC)); !ever {
-		return fmt.Errorf("schedule: %s fires on no date 1970-2199 (its day, month and year fields never meet, e.g. 30 February): %w", s.expr, ErrNeverFires)
+		problem = fmt.Sprintf("%s fires on no date 1970-2199 (its day, month and year fields never meet, e.g. 30 February)", s.expr)
+	} else if t, ok := s.Next(start.Add(-time.Minute)); ok {
+		problem = fmt.Sprintf("%s does not fire in %s (its first firing from then is %s)", s.expr, window, t.Format(time.RFC3339))
+	} else {
+		problem = fmt.Sprintf("%s does not fire in %s: its year field ends before %d", s.expr, window, start.Year())
 	}
-	if t, ok := s.Next(start.Add(-time.Minute)); ok {
-		return fmt.Errorf("schedule: %s does not fire in %s (its first firing from then is %s): %w", s.expr, window, t.Format(time.RFC3339), ErrNeverFires)
-	}
-	return fmt.Errorf("schedule: %s does not fire in %s: its year field ends before %d: %w", s.expr, window, start.Year(), ErrNeverFires)
+	return &InputError{Field: FieldSchedule, Value: s.expr, Problem: problem, Err: ErrNeverFires}
 }

@@ -126,7 +126,7 @@ func TestParseErrors(t *testing.T) {
 		{"cron(0 0 0 * ? *)", `cron day-of-month: "0" out of range 1-31`},
 		{"cron(0 0 * 13 ? *)", `cron month: "13" out of range 1-12 (or JAN-DEC)`},
 		{"cron(0 0 * 0 ? *)", `cron month: "0" out of range 1-12 (or JAN-DEC)`},
-		{"cron(0 0 ? * 8 *)", `schedule: cron day-of-week: "8" out of range 1-7 (or SUN-SAT)`},
+		{"cron(0 0 ? * 8 *)", `schedule: "cron(0 0 ? * 8 *)": cron day-of-week: "8" out of range 1-7 (or SUN-SAT)`},
 		{"cron(0 0 ? * 0 *)", `cron day-of-week: "0" out of range 1-7 (or SUN-SAT)`},
 		{"cron(0 0 * * ? 1969)", `cron year: "1969" out of range 1970-2199`},
 		{"cron(0 0 * * ? 2200)", `cron year: "2200" out of range 1970-2199`},

@@ -94,30 +94,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--sample: %w", err)
 		}
 	}
-	in, err := cfg.PlannerInput()
-	if err != nil {
-		return err
-	}
 	if sample != nil { // plan for what will actually be fetched, as `plan --sample` does
 		gz, err := envelope.Compress(sample)
 		if err != nil {
 			return err
 		}
-		in.PayloadBytes, in.CompressedBytes = int64(len(sample)), int64(len(gz))
+		cfg.PayloadBytes, cfg.CompressedBytes = int64(len(sample)), int64(len(gz))
 	}
 	if o.topology != "auto" {
 		// --topology runs that topology locally whatever the stack names; the plan line
 		// then shows the planner's own choice for comparison.
-		in.Topology = planner.Auto
+		cfg.Topology = string(planner.Auto)
 	}
-	book, err := planner.LoadBook(cfg.PricesFile)
+	plan, err := cfg.Plan()
 	if err != nil {
-		return err
+		return fmt.Errorf("stack %s: %w", o.stack, err)
 	}
-	rep, err := planner.Plan(in, book)
-	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
+	rep := plan.Report
 	chosen := rep.Chosen
 	if o.topology != "auto" {
 		chosen = planner.Topology(o.topology)

@@ -25,7 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/lambdabridge/lambdabridge/config"
@@ -103,7 +103,7 @@ var keyFlags = []keyFlag{
 	{name: "region", key: config.RegionKey, usage: "AWS region in the price book, e.g. ap-northeast-1"},
 	{name: "free-tier", key: "lambdabridge:freeTier", usage: "free-tier standing: always-free, legacy-12-month or none"},
 	{name: "credits", key: "lambdabridge:creditsUSD", usage: "credit balance in USD; the report says how many months it lasts"},
-	{name: "memory", key: "lambdabridge:memoryMB", usage: "Lambda memory in MB (128-10240)"},
+	{name: "memory", key: "lambdabridge:memoryMB", usage: fmt.Sprintf("Lambda memory in MB (%d-%d)", planner.MinMemoryMB, planner.MaxMemoryMB)},
 	{name: "arch", key: "lambdabridge:architecture", usage: "Lambda architecture: arm64 or x86_64"},
 	{name: "fetch-ms", key: "lambdabridge:fetchMillis", usage: "expected billed milliseconds per fetch"},
 	{name: "write-ms", key: "lambdabridge:writeMillis", usage: "expected billed milliseconds per database write"},
@@ -116,11 +116,17 @@ var keyFlags = []keyFlag{
 	{name: "topology", key: "lambdabridge:topology", usage: "auto (the cheapest valid) or the topology to report as chosen: destination, ipv6, s3, nat-instance or nat-gateway"},
 }
 
+// measuredKeys are the keys --sample and --measure set.
+var measuredKeys = []string{"lambdabridge:payloadSize", "lambdabridge:compressedSize"}
+
 // options are the flags that are not config keys.
 type options struct {
 	stack, dir, sample, measure, format string
 	timeout                             time.Duration
 	set                                 map[string]bool // flags given on the command line
+	// noStack is true when there was no Pulumi.yaml to read: keys then have only their
+	// defaults, and a flag is the way to set them.
+	noStack bool
 }
 
 func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
@@ -193,7 +199,7 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		info = stderr
 	}
 
-	cfg, err := c.loadConfig(o, info)
+	cfg, err := c.loadConfig(&o, info)
 	if err != nil {
 		return err
 	}
@@ -202,10 +208,7 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			continue
 		}
 		if err := cfg.Set(k.key, fs.Lookup(k.name).Value.String()); err != nil {
-			if k.name == "region" {
-				return usagef("--%s: %w; known regions: %s", k.name, err, knownRegions())
-			}
-			return usagef("--%s: %w", k.name, err)
+			return o.explain(err)
 		}
 	}
 
@@ -226,84 +229,57 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
 		cfg.SourceHasIPv6 = m.HasIPv6
 	}
-	if err := cfg.Check(); err != nil {
-		return &usageError{err}
-	}
-	if cfg.PayloadBytes == 0 || cfg.CompressedBytes == 0 {
-		return usagef("no measured payload: give --payload and --compressed, --sample FILE or --measure URL, "+
-			"or set lambdabridge:payloadSize and lambdabridge:compressedSize in Pulumi.%s.yaml", o.stack)
-	}
-	if max := planner.MaxGzipBytes(cfg.PayloadBytes); cfg.CompressedBytes > max {
-		return usagef("%s: compressed size %d is larger than %s %d plus gzip's worst-case overhead (%d at most): measure both with --sample or --measure",
-			origin(o, "compressed"), cfg.CompressedBytes, origin(o, "payload"), cfg.PayloadBytes, max)
-	}
 	if cfg.AsOf == "" {
 		cfg.AsOf = c.now().UTC().Format(time.DateOnly)
 	}
-	in, err := cfg.PlannerInput()
+	plan, err := cfg.Plan()
 	if err != nil {
-		return &usageError{err}
+		return o.explain(err)
 	}
-
-	book, err := planner.LoadBook(cfg.PricesFile)
-	if err != nil {
-		if cfg.PricesFile == "" {
-			return fmt.Errorf("load price book: %w", err) // the embedded book is ours: not bad input
-		}
-		return usagef("%s: %w", origin(o, "prices"), err)
-	}
-	if !book.HasRegion(cfg.Region) {
-		return usagef("%s %q: not in the price book; known regions: %s",
-			origin(o, "region"), cfg.Region, strings.Join(book.Regions(), ", "))
-	}
-	report, err := planner.Plan(in, book)
-	if te := (*planner.TopologyError)(nil); errors.As(err, &te) {
-		return usagef("%s %s: not valid for this workload: %s", origin(o, "topology"), te.Topology, strings.Join(te.Reasons, "; "))
-	}
-	if err != nil {
-		if errors.Is(err, planner.ErrBadInput) {
-			msg := strings.TrimPrefix(err.Error(), planner.ErrBadInput.Error()+": ")
-			if errors.Is(err, planner.ErrNeverFires) {
-				return usagef("%s: %s", origin(o, "schedule"), msg)
-			}
-			return usagef("%s", msg)
-		}
-		return fmt.Errorf("plan: %w", err)
-	}
-	if err := planner.Render(stdout, report, o.format); err != nil {
+	if err := planner.Render(stdout, plan.Report, o.format); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }
 
-// knownRegions lists the embedded price book's regions for an error message.
-func knownRegions() string {
-	book, err := planner.LoadBook("")
-	if err != nil {
-		return "(the embedded price book does not load: " + err.Error() + ")"
+// explain makes a bad value a usage error that names where the value came from (see
+// source); other bad input is a usage error as it is, and anything else a runtime failure.
+func (o options) explain(err error) error {
+	if ke := (*config.KeyError)(nil); errors.As(err, &ke) {
+		return &usageError{errors.New(ke.Describe(o.source))}
 	}
-	return strings.Join(book.Regions(), ", ")
+	if errors.Is(err, planner.ErrBadInput) {
+		return &usageError{err}
+	}
+	return fmt.Errorf("plan: %w", err)
 }
 
-// origin names where a value came from: the flag if it was given, else the config key.
-func origin(o options, flagName string) string {
-	if o.set[flagName] {
-		return "--" + flagName
-	}
-	for _, k := range keyFlags {
-		if k.name == flagName {
-			return fmt.Sprintf("config %s (stack %s)", k.key, o.stack)
+// source names where key's value came from: the flag that set it (--sample or --measure
+// for the measured sizes), else the stack key, or the flag that would set it when there
+// is no stack file.
+func (o options) source(key string) string {
+	if slices.Contains(measuredKeys, key) {
+		for _, m := range []string{"sample", "measure"} {
+			if o.set[m] {
+				return "--" + m
+			}
 		}
 	}
-	return "--" + flagName
+	for _, k := range keyFlags {
+		if k.key == key && (o.set[k.name] || o.noStack) {
+			return "--" + k.name
+		}
+	}
+	return fmt.Sprintf("config %s (stack %s)", key, o.stack)
 }
 
 // loadConfig reads the stack. Without a Pulumi.yaml in the default directory (and no
 // --stack or --dir asking for one) it plans from the defaults and the flags alone.
-func (c *cli) loadConfig(o options, info io.Writer) (config.Config, error) {
+func (c *cli) loadConfig(o *options, info io.Writer) (config.Config, error) {
 	if !o.set["stack"] && !o.set["dir"] {
 		if _, err := os.Stat(filepath.Join(o.dir, "Pulumi.yaml")); errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintln(info, "plan: no Pulumi.yaml here: planning from the defaults and the flags")
+			o.noStack = true
 			return config.Defaults(), nil
 		}
 	}

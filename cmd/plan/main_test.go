@@ -6,11 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +154,11 @@ func TestNoProjectFilePlansFromDefaultsAndFlags(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "no Pulumi.yaml here") {
 		t.Errorf("stderr %q does not say the defaults are used", r.stderr)
+	}
+	// Without a stack file a flag is the only way to set a value: errors name it.
+	r = run(t, testCLI(nil), "--compressed", "19KB")
+	if want := "plan: --payload: not measured (0 B): want the measured size of one response, a positive size like 279KB"; r.code != exitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("no sizes: exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
 	}
 }
 
@@ -320,22 +328,23 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 	}{
 		{"size", []string{"--payload", "12XB"}, `plan: --payload: "12XB" is not a size like 279KB, 19KiB, 1MB or bytes`},
 		{"compressed size", []string{"--compressed", "abc"}, `plan: --compressed: "abc" is not a size`},
-		{"compressed larger than raw", []string{"--compressed", "300KB"}, `plan: --compressed: compressed size 300000 is larger than config lambdabridge:payloadSize (stack dev) 279000 plus gzip's worst-case overhead (279336 at most)`},
-		{"memory", []string{"--memory", "abc"}, `plan: --memory: "abc" is not an integer (128-10240)`},
-		{"memory range", []string{"--memory", "64"}, `plan: --memory: 64 is out of range (128-10240)`},
+		// gzip's bound on 279,000 B: 279,000 + 64 + floor(279,000/1,024) = 279,336 B.
+		{"compressed larger than raw", []string{"--compressed", "300KB"}, `plan: --compressed: 300,000 B is larger than the payload size 279,000 B plus gzip's worst-case overhead (279,336 B at most): measure both with the fetcher's codec (plan --sample or --measure); see also config lambdabridge:payloadSize (stack dev)`},
+		{"memory", []string{"--memory", "abc"}, `plan: --memory: "abc" is not a whole number of MB, 128-10240`},
+		{"memory range", []string{"--memory", "64"}, `plan: --memory: 64 MB is out of range (128-10240 MB)`},
 		{"arch", []string{"--arch", "arm"}, `plan: --arch: "arm" is not one of arm64, x86_64`},
 		{"free tier", []string{"--free-tier", "12-month"}, `plan: --free-tier: "12-month" is not one of always-free, legacy-12-month, none`},
-		{"credits", []string{"--credits", "-5"}, `plan: --credits: -5 is out of range`},
-		{"fetch ms", []string{"--fetch-ms", "0"}, `plan: --fetch-ms: 0 is out of range (1-900000)`},
-		{"write ms", []string{"--write-ms", "fast"}, `plan: --write-ms: "fast" is not an integer`},
+		{"credits", []string{"--credits", "-5"}, `plan: --credits: -5 USD is out of range (0 or more US dollars)`},
+		{"fetch ms", []string{"--fetch-ms", "0"}, `plan: --fetch-ms: "0" is not a whole number of milliseconds, 1-900000`},
+		{"write ms", []string{"--write-ms", "fast"}, `plan: --write-ms: "fast" is not a whole number of milliseconds`},
 		{"ipv6", []string{"--ipv6", "maybe"}, `plan: --ipv6: "maybe" is not one of true, false, unknown`},
 		{"as of", []string{"--as-of", "2025-13-01"}, `plan: --as-of: "2025-13-01" is not a date YYYY-MM-DD`},
 		{"schedule", []string{"--schedule", "every 10 minutes"}, `plan: --schedule: "every 10 minutes"`},
 		// the planned 12 months start at the test clock (2027-03-10): a 2020-only cron never fires in them
-		{"schedule that never fires", []string{"--schedule", "cron(0 0 1 1 ? 2020)"}, `plan: --schedule: schedule "cron(0 0 1 1 ? 2020)"`},
-		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not an AWS region name like ap-northeast-1; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+		{"schedule that never fires", []string{"--schedule", "cron(0 0 1 1 ? 2020)"}, `plan: --schedule: cron(0 0 1 1 ? 2020) does not fire in the 12 months 2027-03 to 2028-02: its year field ends before 2027`},
+		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
 		{"unknown region lists the known ones", []string{"--region", "eu-north-1"},
-			`plan: --region "eu-north-1": not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+			`plan: --region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
 		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json or markdown`},
 		{"timeout", []string{"--timeout", "0s"}, `plan: --timeout 0s: want a positive duration like 30s`},
 		{"timeout form", []string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout`},
@@ -349,13 +358,13 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"measure and ipv6", []string{"--measure", "http://127.0.0.1/", "--ipv6", "true"}, `plan: --measure looks up the AAAA record that --ipv6 gives`},
 		{"measure URL", []string{"--measure", "ftp://example.com/x"}, `plan: --measure "ftp://example.com/x": want an absolute http:// or https:// URL`},
 		{"unknown stack", []string{"--stack", "staging"}, `Pulumi.staging.yaml (stacks found: broken, dev, hourly, unmeasured)`},
-		{"bad stack value", []string{"--stack", "broken"}, `plan: stack broken: config lambdabridge:memoryMB: "lots" is not an integer (128-10240)`},
-		{"unmeasured stack", []string{"--stack", "unmeasured"}, `plan: no measured payload: give --payload and --compressed, --sample FILE or --measure URL`},
+		{"bad stack value", []string{"--stack", "broken"}, `plan: stack broken: config lambdabridge:memoryMB: "lots" is not a whole number of MB, 128-10240`},
+		{"unmeasured stack", []string{"--stack", "unmeasured"}, `plan: config lambdabridge:payloadSize (stack unmeasured): not measured (0 B): want the measured size of one response, a positive size like 279KB; measure both sizes with plan --sample FILE or --measure URL`},
 		{"prices file", []string{"--prices", "nope.json"}, `plan: --prices: prices file: open nope.json`},
 		{"topology name", []string{"--topology", "bogus"}, `plan: --topology: "bogus" is not one of auto, destination, ipv6, s3, nat-instance, nat-gateway`},
 		// the dev fixture leaves sourceHasIpv6 unset (unknown)
 		{"invalid topology", []string{"--topology", "ipv6"},
-			`plan: --topology ipv6: not valid for this workload: unknown whether the source host has an IPv6 (AAAA) address: measure with --measure`},
+			`plan: --topology: ipv6 is not valid for this workload: unknown whether the source host has an IPv6 (AAAA) address: measure with --measure`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -373,6 +382,87 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 	}
 }
 
+// TestErrorsNameTheFlagOrTheStackKey: a value the planner or the decoder refuses is named by
+// the flag when the flag gave it, and by the stack key (and stack) when the stack file did.
+func TestErrorsNameTheFlagOrTheStackKey(t *testing.T) {
+	dir := fixtureDir(t)
+	// The dev fixture's values; each case overrides one key in a stack of its own.
+	base := map[string]string{
+		"aws:region": "ap-northeast-1", "lambdabridge:schedule": "rate(10 minutes)",
+		"lambdabridge:payloadSize": "279KB", "lambdabridge:compressedSize": "19KB",
+	}
+	tests := []struct {
+		flag, key, value string
+		want             string // the problem, after "<flag>: " or "config <key> (stack <stack>): "
+		// decoded marks config's own findings (types, syntax): LoadStack reports them, with
+		// every other problem of the stack, as "stack <stack>: config <key>: ...".
+		decoded bool
+	}{
+		// the planner's rules (the test clock plans 2027-03 .. 2028-02)
+		{"schedule", "lambdabridge:schedule", "cron(0 0 1 1 ? 2020)", "cron(0 0 1 1 ? 2020) does not fire in the 12 months 2027-03 to 2028-02: its year field ends before 2027", false},
+		{"schedule", "lambdabridge:schedule", "rate(5 weeks)", `"rate(5 weeks)": rate unit: "weeks" unknown; accepted: minute|minutes|hour|hours|day|days`, false},
+		{"region", "aws:region", "eu-north-1", `"eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`, false},
+		{"free-tier", "lambdabridge:freeTier", "12-month", `"12-month" is not one of always-free, legacy-12-month, none`, false},
+		{"credits", "lambdabridge:creditsUSD", "-5", "-5 USD is out of range (0 or more US dollars)", false},
+		{"memory", "lambdabridge:memoryMB", "64", "64 MB is out of range (128-10240 MB)", false},
+		{"arch", "lambdabridge:architecture", "arm", `"arm" is not one of arm64, x86_64`, false},
+		{"fetch-ms", "lambdabridge:fetchMillis", "900001", "900001 ms is out of range (1-900000 ms, Lambda's 15-minute maximum)", false},
+		{"write-ms", "lambdabridge:writeMillis", "900001", "900001 ms is out of range (1-900000 ms, Lambda's 15-minute maximum)", false},
+		{"topology", "lambdabridge:topology", "bogus", `"bogus" is not one of auto, destination, ipv6, s3, nat-instance, nat-gateway`, false},
+		// the dev fixture leaves sourceHasIpv6 unknown
+		{"topology", "lambdabridge:topology", "ipv6", "ipv6 is not valid for this workload: unknown whether the source host has an IPv6 (AAAA) address: measure with --measure", false},
+		{"as-of", "lambdabridge:asOf", "2010-01-01", "the price book has no ", false},
+		{"prices", "lambdabridge:pricesFile", "nope.json", "prices file: open ", false},
+		// config's own types
+		{"memory", "lambdabridge:memoryMB", "lots", `"lots" is not a whole number of MB, 128-10240`, true},
+		{"payload", "lambdabridge:payloadSize", "12XB", `"12XB" is not a size like 279KB, 19KiB, 1MB or bytes`, true},
+		{"as-of", "lambdabridge:asOf", "2025-13-01", `"2025-13-01" is not a date YYYY-MM-DD`, true},
+	}
+	for i, tc := range tests {
+		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
+			r := run(t, testCLI(nil), "--dir", dir, "--"+tc.flag, tc.value)
+			if want := "plan: --" + tc.flag + ": " + tc.want; r.code != exitUsage || !strings.Contains(r.stderr, want) {
+				t.Errorf("flag: exit %d stderr %q\nwant 2 and %q", r.code, r.stderr, want)
+			}
+
+			stack := fmt.Sprintf("case%d", i)
+			vals := maps.Clone(base)
+			vals[tc.key] = tc.value
+			writeStack(t, dir, stack, vals)
+			r = run(t, testCLI(nil), "--dir", dir, "--stack", stack)
+			want := fmt.Sprintf("config %s (stack %s): %s", tc.key, stack, tc.want)
+			if tc.decoded {
+				want = fmt.Sprintf("stack %s: config %s: %s", stack, tc.key, tc.want)
+			}
+			if r.code != exitUsage || !strings.Contains(r.stderr, "plan: "+want) {
+				t.Errorf("stack: exit %d stderr %q\nwant 2 and %q", r.code, r.stderr, "plan: "+want)
+			}
+		})
+	}
+
+	// A compressed size checked against the payload names both sources: here the flag gave
+	// the payload and the stack the compressed size (19KB > gzip's bound on 1,000 B:
+	// 1,000 + 64 + floor(1,000/1,024) = 1,064 B).
+	r := run(t, testCLI(nil), "--dir", dir, "--payload", "1000")
+	want := "plan: config lambdabridge:compressedSize (stack dev): 19,000 B is larger than the payload size 1,000 B plus gzip's worst-case overhead (1,064 B at most): measure both with the fetcher's codec (plan --sample or --measure); see also --payload"
+	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d stderr %q\nwant 2 and %q", r.code, r.stderr, want)
+	}
+}
+
+// writeStack writes dir/Pulumi.<stack>.yaml setting vals.
+func writeStack(t *testing.T, dir, stack string, vals map[string]string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("config:\n")
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
+		fmt.Fprintf(&b, "  %s: %q\n", k, vals[k])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi."+stack+".yaml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestUnknownRegionInStack(t *testing.T) {
 	dir := fixtureDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.mars.yaml"),
@@ -380,7 +470,7 @@ func TestUnknownRegionInStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, testCLI(nil), "--dir", dir, "--stack", "mars")
-	want := `plan: config aws:region (stack mars) "eu-north-1": not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`
+	want := `plan: config aws:region (stack mars): "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`
 	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
 	}
@@ -396,7 +486,7 @@ func TestInvalidTopologyInStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, testCLI(nil), "--dir", dir, "--stack", "v4only")
-	want := `plan: config lambdabridge:topology (stack v4only) ipv6: not valid for this workload: the source host has no IPv6 (AAAA) address`
+	want := `plan: config lambdabridge:topology (stack v4only): ipv6 is not valid for this workload: the source host has no IPv6 (AAAA) address`
 	if r.code != exitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
 		t.Errorf("exit %d stdout %q stderr %q, want 2, no report and %q", r.code, r.stdout, r.stderr, want)
 	}
