@@ -69,6 +69,10 @@ type mocks struct {
 }
 
 func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	// Refuse what the real provider or AWS refuses (mockrules_test.go).
+	if err := checkProviderRules(a.TypeToken, a.Name, a.Inputs); err != nil {
+		return "", nil, err
+	}
 	parent := ""
 	var ignore []string
 	protect := false
