@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -32,6 +33,8 @@ type deployOptions struct {
 	BuildDir string
 	// Report receives the text report; nil means ctx.Log.Info (Diagnostics in preview).
 	Report func(text string)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // buildHandler builds a handler from the project directory (Pulumi runs the program there).
@@ -89,9 +92,12 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 	if o.BuildDir == "" {
 		o.BuildDir = filepath.Join(".build", ctx.Stack())
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	st, err := infra.NewStack(ctx, infra.StackArgs{
-		Config: cfg, Plan: report, NamePrefix: ctx.Project() + "-" + ctx.Stack(), AccountID: caller.AccountId,
-		Build: o.Build, BuildDir: o.BuildDir,
+		Config: cfg, Plan: report, NamePrefix: infra.NamePrefix(ctx.Project(), ctx.Stack()), AccountID: caller.AccountId,
+		Build: o.Build, BuildDir: o.BuildDir, Now: o.Now,
 	})
 	if err != nil {
 		return outputs, err

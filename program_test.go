@@ -54,6 +54,7 @@ type recorded struct {
 	raw               resource.PropertyMap
 	in                map[string]interface{}
 	ignoreChanges     []string // the ignoreChanges resource option
+	protect           bool     // the protect resource option
 }
 
 // mocks records every resource and invoke and answers with plausible outputs.
@@ -61,17 +62,27 @@ type mocks struct {
 	mu    sync.Mutex
 	res   []recorded
 	calls map[string][]map[string]interface{}
+	// mainTableSubnets use their VPC's main route table (no explicit association).
+	mainTableSubnets []string
+	// partition is what getPartition answers ("" = aws).
+	partition string
 }
 
 func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	// Refuse what the real provider or AWS refuses (mockrules_test.go).
+	if err := checkProviderRules(a.TypeToken, a.Name, a.Inputs); err != nil {
+		return "", nil, err
+	}
 	parent := ""
 	var ignore []string
+	protect := false
 	if a.RegisterRPC != nil {
 		parent = a.RegisterRPC.GetParent()
 		ignore = a.RegisterRPC.GetIgnoreChanges()
+		protect = a.RegisterRPC.GetProtect()
 	}
 	m.mu.Lock()
-	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable(), ignoreChanges: ignore})
+	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable(), ignoreChanges: ignore, protect: protect})
 	m.mu.Unlock()
 
 	outs := a.Inputs.Copy()
@@ -144,9 +155,27 @@ func (m *mocks) Call(a pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]interface{}{
 			"accountId": account, "arn": "arn:aws:iam::" + account + ":user/ci", "userId": "AIDEXAMPLE",
 		}), nil
+	case "aws:index/getPartition:getPartition":
+		p := m.partition
+		if p == "" {
+			p = "aws"
+		}
+		return resource.NewPropertyMapFromMap(map[string]interface{}{"partition": p, "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": p}), nil
 	case "aws:ec2/getRouteTable:getRouteTable":
-		sub, _ := a.Args.Mappable()["subnetId"].(string)
-		return resource.NewPropertyMapFromMap(map[string]interface{}{"routeTableId": "rtb-of-" + sub, "id": "rtb-of-" + sub}), nil
+		// Like the provider's data source: a lookup by subnet finds only an explicit
+		// association, so a subnet using the VPC's main route table matches nothing, and
+		// the data source fails; the main table is found by its association.main filter.
+		args := a.Args.Mappable()
+		if sub, _ := args["subnetId"].(string); sub != "" {
+			if slices.Contains(m.mainTableSubnets, sub) {
+				return nil, fmt.Errorf("no matching EC2 Route Table found")
+			}
+			return resource.NewPropertyMapFromMap(map[string]interface{}{"routeTableId": "rtb-of-" + sub, "id": "rtb-of-" + sub}), nil
+		}
+		if vpc, _ := args["vpcId"].(string); vpc != "" && fmt.Sprint(args["filters"]) == "[map[name:association.main values:[true]]]" {
+			return resource.NewPropertyMapFromMap(map[string]interface{}{"routeTableId": "rtb-main-of-" + vpc, "id": "rtb-main-of-" + vpc}), nil
+		}
+		return nil, fmt.Errorf("no matching EC2 Route Table found")
 	}
 	return resource.PropertyMap{}, nil
 }

@@ -122,6 +122,15 @@ type Config struct {
 	// DBPassword is the RDS master password (lambdabridge:dbPassword, a Pulumi secret).
 	// Empty means the program generates one.
 	DBPassword string
+	// DeletionProtection turns on RDS deletion protection and Pulumi's protect option on the
+	// database instance (lambdabridge:deletionProtection). Default true.
+	DeletionProtection bool
+	// BackupRetentionDays is how long RDS keeps automated backups, 0-35
+	// (lambdabridge:backupRetentionDays). Default 7.
+	BackupRetentionDays int
+	// NatAMI is the NAT instance's image (lambdabridge:natAmi, "ami-..."). Empty takes the
+	// newest Amazon Linux 2023 arm64 image once and keeps it.
+	NatAMI string
 	// LogRetentionDays is the CloudWatch Logs retention of every function
 	// (lambdabridge:logRetentionDays), one of the values CloudWatch accepts. Default 14.
 	LogRetentionDays int

@@ -27,6 +27,9 @@ const (
 	// maxRetryCount and the event-age bounds are what PutFunctionEventInvokeConfig accepts.
 	// https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
 	maxRetryCount, minEventAge, maxEventAge = 2, 60, 21600
+	// maxBackupRetentionDays is the longest automated-backup retention RDS accepts.
+	// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (BackupRetentionPeriod)
+	maxBackupRetentionDays = 35
 )
 
 // logRetentionDays lists the retention periods CloudWatch Logs accepts (PutRetentionPolicy).
@@ -38,6 +41,7 @@ var (
 	vpcRE        = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
 	subnetRE     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	sgRE         = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
+	amiRE        = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
 	identifierRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 	hostRE       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
 )
@@ -49,22 +53,24 @@ var (
 func Defaults() Config {
 	in := planner.Defaults(planner.Input{})
 	return Config{
-		Schedule:           "rate(10 minutes)",
-		Region:             "us-east-1",
-		FreeTier:           string(in.FreeTier),
-		MemoryMB:           in.MemoryMB,
-		Architecture:       in.Architecture,
-		FetchMillis:        in.FetchMillis,
-		WriteMillis:        in.WriteMillis,
-		Topology:           "auto",
-		DBName:             "lambdabridge",
-		DBUser:             "writer",
-		LogRetentionDays:   14,
-		MaxRetries:         2,
-		MaxEventAgeSeconds: 3600,
-		RecordsTable:       "records",
-		RecordAlarmPercent: planner.DefaultRecordAlarmPercent,
-		BudgetFactor:       1.5,
+		Schedule:            "rate(10 minutes)",
+		Region:              "us-east-1",
+		FreeTier:            string(in.FreeTier),
+		MemoryMB:            in.MemoryMB,
+		Architecture:        in.Architecture,
+		FetchMillis:         in.FetchMillis,
+		WriteMillis:         in.WriteMillis,
+		Topology:            "auto",
+		DBName:              "lambdabridge",
+		DBUser:              "writer",
+		DeletionProtection:  true,
+		BackupRetentionDays: 7,
+		LogRetentionDays:    14,
+		MaxRetries:          2,
+		MaxEventAgeSeconds:  3600,
+		RecordsTable:        "records",
+		RecordAlarmPercent:  planner.DefaultRecordAlarmPercent,
+		BudgetFactor:        1.5,
 	}
 }
 
@@ -146,6 +152,9 @@ var keys = []keySpec{
 	{name: ns("dbName"), field: "DBName", parse: parseString(matches(identifierRE, identifierForm))},
 	{name: ns("dbUser"), field: "DBUser", parse: parseString(matches(identifierRE, identifierForm))},
 	{name: ns("dbPassword"), field: "DBPassword", secret: true, parse: parsePassword},
+	{name: ns("deletionProtection"), field: "DeletionProtection", parse: parseBool},
+	{name: ns("backupRetentionDays"), field: "BackupRetentionDays", parse: parseInt(0, maxBackupRetentionDays)},
+	{name: ns("natAmi"), field: "NatAMI", parse: parseString(matches(amiRE, "an AMI id like ami-0123456789abcdef0"))},
 	{name: ns("logRetentionDays"), field: "LogRetentionDays", parse: parseRetention},
 	{name: ns("maxRetries"), field: "MaxRetries", parse: parseInt(0, maxRetryCount)},
 	{name: ns("maxEventAgeSeconds"), field: "MaxEventAgeSeconds", parse: parseInt(minEventAge, maxEventAge)},

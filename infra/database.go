@@ -3,6 +3,7 @@ package infra
 import (
 	"crypto/rand"
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
@@ -35,6 +36,15 @@ type DatabaseArgs struct {
 	// ExistingHost and ExistingSecurityGroupID use a database that already exists; the
 	// program then adds one ingress rule (5432 from the function group) to that group.
 	ExistingHost, ExistingSecurityGroupID string
+	// NamePrefix starts the final snapshot's identifier (NamePrefix of the stack).
+	NamePrefix string
+	// DeletionProtection turns on RDS deletion protection and Pulumi's protect option on
+	// the instance: neither AWS nor `pulumi destroy` deletes it until it is turned off.
+	DeletionProtection bool
+	// BackupRetentionDays is how long RDS keeps automated backups (0-35).
+	BackupRetentionDays int
+	// Now stamps a new instance's final snapshot identifier (the program passes time.Now).
+	Now func() time.Time
 }
 
 // Database is the PostgreSQL the writer (or relay) stores into.
@@ -59,10 +69,19 @@ type Database struct {
 	AdminPassword pulumi.StringOutput
 }
 
+// finalSnapshotID is "<prefix>-final-YYYYMMDD-hhmmss" (UTC): letters, digits and single
+// hyphens, starting with the prefix's letter, as RDS requires of a snapshot identifier.
+func finalSnapshotID(prefix string, created time.Time) string {
+	return prefix + "-final-" + created.UTC().Format("20060102-150405")
+}
+
 // NewDatabase registers a Database component named name.
 func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
 	if args == nil {
 		return nil, fmt.Errorf("database %s: args are required", name)
+	}
+	if args.ExistingHost == "" && (args.NamePrefix == "" || args.Now == nil) {
+		return nil, fmt.Errorf("database %s: a new instance needs NamePrefix and Now (its final snapshot's identifier)", name)
 	}
 	d := &Database{}
 	if err := ctx.RegisterComponentResource("lambdabridge:database:Database", name, d, opts...); err != nil {
@@ -115,13 +134,19 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 			PubliclyAccessible:               pulumi.Bool(false),
 			MultiAz:                          pulumi.Bool(false),
 			IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-			BackupRetentionPeriod:            pulumi.Int(1),
+			BackupRetentionPeriod:            pulumi.Int(args.BackupRetentionDays),
+			DeletionProtection:               pulumi.Bool(args.DeletionProtection),
 			CopyTagsToSnapshot:               pulumi.Bool(true),
 			AutoMinorVersionUpgrade:          pulumi.Bool(true),
 			SkipFinalSnapshot:                pulumi.Bool(false),
-			FinalSnapshotIdentifier:          pulumi.Sprintf("%s-%s-final", ctx.Project(), ctx.Stack()),
+			FinalSnapshotIdentifier:          pulumi.String(finalSnapshotID(args.NamePrefix, args.Now())),
 		}
-		instOpts := []pulumi.ResourceOption{parent}
+		// The final snapshot's identifier is unique per instance: stamped with the time the
+		// instance is created and kept by ignoreChanges afterwards (no diff on later ups),
+		// so a second destroy or a replacement does not fail with DBSnapshotAlreadyExists.
+		// A replacement is a create, to which ignoreChanges does not apply: it gets a new stamp.
+		instOpts := []pulumi.ResourceOption{parent, pulumi.Protect(args.DeletionProtection),
+			pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier"})}
 		password := args.Password
 		if password == "" {
 			// No dbPassword: a fresh 130-bit password (26 characters of A-Z and 2-7, all

@@ -53,8 +53,8 @@ type FunctionsArgs struct {
 	Architecture string
 	// MemoryMB, LogRetentionDays, MaxRetries and MaxEventAgeSeconds tune every function.
 	MemoryMB, LogRetentionDays, MaxRetries, MaxEventAgeSeconds int
-	// Region and AccountID build ARNs that have no resource to read them from.
-	Region, AccountID string
+	// Partition, Region and AccountID build ARNs that have no resource to read them from.
+	Partition, Region, AccountID string
 	// SubnetIDs and SecurityGroupID attach the VPC functions (writer or relay).
 	SubnetIDs       pulumi.StringArrayInput
 	SecurityGroupID pulumi.StringInput
@@ -217,7 +217,7 @@ func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
 			out.env[k] = v
 		}
 		if args.DB.Auth == "iam" {
-			dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/%s", args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
+			dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", args.Partition, args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
 			out.grants = append(out.grants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
 		}
 	}

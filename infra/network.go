@@ -35,8 +35,15 @@ type NetworkArgs struct {
 	// S3Endpoint adds an S3 gateway endpoint on the private route tables (whenever the
 	// topology has a handoff bucket: planner.Shape.NeedsS3Endpoint).
 	S3Endpoint bool
-	// Region is the AWS region (for the S3 endpoint service name).
-	Region string
+	// Region is the AWS region, and ReverseDNSPrefix the partition's reverse DNS prefix
+	// ("com.amazonaws" in the aws partition): together they name the S3 endpoint service.
+	Region, ReverseDNSPrefix string
+	// SourcePort is the port of the source URL, which a VPC function with egress must be
+	// able to reach (443 for https://, 80 for http://, or the URL's own port).
+	SourcePort int
+	// NatAMI pins the NAT instance's image; empty takes the newest Amazon Linux 2023
+	// image once and keeps it (see newNatInstance).
+	NatAMI string
 }
 
 // Network is the VPC side of a stack: private subnets for the VPC functions and the
@@ -93,7 +100,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if args.S3Endpoint {
 		ep, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
 			VpcId:           vpcID,
-			ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", args.Region)),
+			ServiceName:     pulumi.String(fmt.Sprintf("%s.%s.s3", args.ReverseDNSPrefix, args.Region)),
 			VpcEndpointType: pulumi.String("Gateway"),
 			RouteTableIds:   routeTableIDs,
 		}, parent)
@@ -113,14 +120,16 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		}
 	}
 
-	// The relay fetches the third-party API over HTTPS: IPv4 through a NAT, or IPv6.
+	// The relay fetches the third-party API on the source URL's port: IPv4 through a NAT,
+	// or IPv6. It calls no AWS API itself (its RDS IAM token is signed locally, its logs
+	// and metrics go through the Lambda runtime), so no other port is opened.
 	switch args.Egress {
 	case planner.EgressNATGateway, planner.EgressNATInstance:
-		if err := egress443(ctx, name+"-functions-to-internet", sg, "0.0.0.0/0", "", parent); err != nil {
+		if err := egressToSource(ctx, name+"-functions-to-internet", sg, args.SourcePort, "0.0.0.0/0", "", parent); err != nil {
 			return nil, fmt.Errorf("network %s: %w", name, err)
 		}
 	case planner.EgressIPv6:
-		if err := egress443(ctx, name+"-functions-to-internet-v6", sg, "", "::/0", parent); err != nil {
+		if err := egressToSource(ctx, name+"-functions-to-internet-v6", sg, args.SourcePort, "", "::/0", parent); err != nil {
 			return nil, fmt.Errorf("network %s: %w", name, err)
 		}
 	}
@@ -135,13 +144,17 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return n, nil
 }
 
-func egress443(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, v4, v6 string, parent pulumi.ResourceOption) error {
+// egressToSource lets the function group reach the source API on port.
+func egressToSource(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, port int, v4, v6 string, parent pulumi.ResourceOption) error {
+	if port < 1 || port > 65535 {
+		return fmt.Errorf("egress rule %s: source port %d: want 1-65535", name, port)
+	}
 	args := &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId: sg.ID(),
-		Description:     pulumi.String("HTTPS to the source API"),
+		Description:     pulumi.String(fmt.Sprintf("the source API on port %d", port)),
 		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(443),
-		ToPort:          pulumi.Int(443),
+		FromPort:        pulumi.Int(port),
+		ToPort:          pulumi.Int(port),
 	}
 	if v4 != "" {
 		args.CidrIpv4 = pulumi.String(v4)
@@ -174,17 +187,36 @@ func adoptVpc(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi
 	if args.S3Endpoint {
 		seen := map[string]bool{}
 		for _, sub := range args.SubnetIDs {
-			rt, err := ec2.LookupRouteTable(ctx, &ec2.LookupRouteTableArgs{SubnetId: &sub})
+			rt, err := subnetRouteTable(ctx, args.VpcID, sub)
 			if err != nil {
 				return zero, pulumi.StringArrayOutput{}, nil, fmt.Errorf("network %s: route table of subnet %s (an S3 gateway endpoint needs it): %w", name, sub, err)
 			}
-			if !seen[rt.RouteTableId] {
-				seen[rt.RouteTableId] = true
-				rts = append(rts, pulumi.String(rt.RouteTableId))
+			if !seen[rt] {
+				seen[rt] = true
+				rts = append(rts, pulumi.String(rt))
 			}
 		}
 	}
 	return pulumi.String(args.VpcID).ToStringOutput(), pulumi.ToStringArray(args.SubnetIDs).ToStringArrayOutput(), rts, nil
+}
+
+// subnetRouteTable is the route table a subnet uses: the one explicitly associated with it,
+// or else the VPC's main route table. The lookup by association finds nothing for a subnet
+// that has no explicit association (the common case: it then uses the main table), and the
+// provider reports that as an error, so the main table is looked up next.
+func subnetRouteTable(ctx *pulumi.Context, vpcID, subnet string) (string, error) {
+	rt, err := ec2.LookupRouteTable(ctx, &ec2.LookupRouteTableArgs{SubnetId: &subnet})
+	if err == nil {
+		return rt.RouteTableId, nil
+	}
+	main, mainErr := ec2.LookupRouteTable(ctx, &ec2.LookupRouteTableArgs{
+		VpcId:   &vpcID,
+		Filters: []ec2.GetRouteTableFilter{{Name: "association.main", Values: []string{"true"}}},
+	})
+	if mainErr != nil {
+		return "", fmt.Errorf("no route table associated (%v), and the main route table of %s: %w", err, vpcID, mainErr)
+	}
+	return main.RouteTableId, nil
 }
 
 // newVpc creates a VPC over the first two availability zones with one private subnet
@@ -257,7 +289,7 @@ func newVpc(ctx *pulumi.Context, name string, args *NetworkArgs, n *Network, par
 
 	switch args.Egress {
 	case planner.EgressNATGateway, planner.EgressNATInstance:
-		if err := newNatEgress(ctx, name, args.Egress, v, azs.Names[0], rtRes, parent); err != nil {
+		if err := newNatEgress(ctx, name, args, v, azs.Names[0], rtRes, parent); err != nil {
 			return fail("nat", err)
 		}
 	case planner.EgressIPv6:
@@ -282,7 +314,7 @@ func newVpc(ctx *pulumi.Context, name string, args *NetworkArgs, n *Network, par
 
 // newNatEgress adds a public subnet with an internet gateway and either a managed NAT
 // gateway or a NAT instance, and points each private route table's 0.0.0.0/0 at it.
-func newNatEgress(ctx *pulumi.Context, name string, egress planner.Egress, v *ec2.Vpc, az string, private []*ec2.RouteTable, parent pulumi.ResourceOption) error {
+func newNatEgress(ctx *pulumi.Context, name string, args *NetworkArgs, v *ec2.Vpc, az string, private []*ec2.RouteTable, parent pulumi.ResourceOption) error {
 	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: v.ID()}, parent)
 	if err != nil {
 		return fmt.Errorf("internet gateway: %w", err)
@@ -315,7 +347,7 @@ func newNatEgress(ctx *pulumi.Context, name string, egress planner.Egress, v *ec
 	}
 
 	route := &ec2.RouteArgs{DestinationCidrBlock: pulumi.String("0.0.0.0/0")}
-	if egress == planner.EgressNATGateway {
+	if args.Egress == planner.EgressNATGateway {
 		eip, err := ec2.NewEip(ctx, name+"-nat", &ec2.EipArgs{Domain: pulumi.String("vpc")}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
 			return fmt.Errorf("nat eip: %w", err)
@@ -329,7 +361,7 @@ func newNatEgress(ctx *pulumi.Context, name string, egress planner.Egress, v *ec
 		}
 		route.NatGatewayId = nat.ID()
 	} else {
-		eni, err := newNatInstance(ctx, name, v, pub, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+		eni, err := newNatInstance(ctx, name, args.NatAMI, v, pub, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
 			return err
 		}
@@ -363,20 +395,30 @@ systemctl enable --now nftables
 // natAMIName matches the Amazon Linux 2023 arm64 AMIs (minimal images excluded).
 const natAMIName = "al2023-ami-2023.*-kernel-*-arm64"
 
-func newNatInstance(ctx *pulumi.Context, name string, v *ec2.Vpc, pub *ec2.Subnet, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+// newNatInstance creates the NAT instance on image pinned, or, when pinned is empty, on the
+// newest Amazon Linux 2023 image at creation: ignoreChanges on the image then keeps that
+// one, because a new image forces a replacement (an egress outage and a new public IP) and
+// AWS publishes one every few weeks. Setting natAmi upgrades on request.
+func newNatInstance(ctx *pulumi.Context, name, pinned string, v *ec2.Vpc, pub *ec2.Subnet, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	var zero pulumi.StringOutput
-	mostRecent := true
-	ami, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{
-		MostRecent: &mostRecent,
-		Owners:     []string{"amazon"},
-		Filters: []ec2.GetAmiFilter{
-			{Name: "name", Values: []string{natAMIName}},
-			{Name: "architecture", Values: []string{planner.NATInstanceArchitecture}},
-			{Name: "virtualization-type", Values: []string{"hvm"}},
-		},
-	})
-	if err != nil {
-		return zero, fmt.Errorf("nat instance AMI (%s): %w", natAMIName, err)
+	image := pinned
+	instOpts := opts
+	if image == "" {
+		mostRecent := true
+		ami, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{
+			MostRecent: &mostRecent,
+			Owners:     []string{"amazon"},
+			Filters: []ec2.GetAmiFilter{
+				{Name: "name", Values: []string{natAMIName}},
+				{Name: "architecture", Values: []string{planner.NATInstanceArchitecture}},
+				{Name: "virtualization-type", Values: []string{"hvm"}},
+			},
+		})
+		if err != nil {
+			return zero, fmt.Errorf("nat instance AMI (%s): %w", natAMIName, err)
+		}
+		image = ami.Id
+		instOpts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.IgnoreChanges([]string{"ami"}))
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-nat", &ec2.SecurityGroupArgs{
 		VpcId:       v.ID(),
@@ -402,7 +444,7 @@ func newNatInstance(ctx *pulumi.Context, name string, v *ec2.Vpc, pub *ec2.Subne
 		return zero, fmt.Errorf("nat egress rule: %w", err)
 	}
 	inst, err := ec2.NewInstance(ctx, name+"-nat", &ec2.InstanceArgs{
-		Ami:          pulumi.String(ami.Id),
+		Ami:          pulumi.String(image),
 		InstanceType: pulumi.String(planner.NATInstanceType),
 		// The root volume the planner prices (NATInstanceDiskGB of gp3). Size and type
 		// change in place; encryption is left to the account default, because changing
@@ -421,7 +463,7 @@ func newNatInstance(ctx *pulumi.Context, name string, v *ec2.Vpc, pub *ec2.Subne
 			HttpTokens: pulumi.String("required"),
 		},
 		Tags: pulumi.StringMap{"Name": pulumi.Sprintf("%s-nat", name)},
-	}, opts...)
+	}, instOpts...)
 	if err != nil {
 		return zero, fmt.Errorf("nat instance: %w", err)
 	}

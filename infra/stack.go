@@ -2,7 +2,11 @@ package infra
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
+	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/lambdabridge/lambdabridge/config"
@@ -23,6 +27,8 @@ type StackArgs struct {
 	// Build and BuildDir build the handlers inside the program.
 	Build    Builder
 	BuildDir string
+	// Now is the clock (time.Now): it stamps a new database's final snapshot identifier.
+	Now func() time.Time
 }
 
 // Stack is a provisioned plan: its five components and the stack outputs they make.
@@ -37,6 +43,29 @@ type Stack struct {
 	Outputs pulumi.Map
 }
 
+// sourcePort is the port a VPC function reaches the source on: the URL's own, or its
+// scheme's (443 for https, 80 for http).
+func sourcePort(raw string) (int, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 0, err
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return 0, fmt.Errorf("port %q: want 1-65535", p)
+		}
+		return n, nil
+	}
+	switch u.Scheme {
+	case "https":
+		return 443, nil
+	case "http":
+		return 80, nil
+	}
+	return 0, fmt.Errorf("scheme %q: want http or https", u.Scheme)
+}
+
 // NewStack provisions args.Plan's chosen topology: the parts its planner.Shape names, no
 // more. It is a function, not a component of its own, so the five components stay at the
 // top of the stack and keep the URNs that deployed stacks already have.
@@ -49,10 +78,24 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		return nil, fmt.Errorf("stack: %w", err)
 	}
 	cfg, as := args.Config, args.Plan.Assumptions
+	part, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("stack: aws partition: %w", err)
+	}
+	// The price book and the Price List prices cover the aws partition only, and the
+	// planner refuses regions it cannot price; say so plainly for aws-cn and aws-us-gov.
+	if part.Partition != "aws" {
+		return nil, fmt.Errorf("stack: region %s is in the %s partition: lambdabridge plans and deploys in the aws partition only", cfg.Region, part.Partition)
+	}
+	port, err := sourcePort(cfg.SourceURL)
+	if err != nil {
+		return nil, fmt.Errorf("stack config: %s:sourceUrl: %w", config.Namespace, err)
+	}
 	st := &Stack{}
 	if st.Network, err = NewNetwork(ctx, "network", &NetworkArgs{
 		Egress: shape.Egress, S3Endpoint: shape.NeedsS3Endpoint(cfg.Spill),
-		VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT, Region: cfg.Region,
+		VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT,
+		Region: cfg.Region, ReverseDNSPrefix: part.ReverseDnsPrefix, SourcePort: port, NatAMI: cfg.NatAMI,
 	}); err != nil {
 		return nil, err
 	}
@@ -60,6 +103,7 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		VpcID: st.Network.VpcID, SubnetIDs: st.Network.PrivateSubnetIDs, FunctionSecurityGroupID: st.Network.FunctionSecurityGroupID,
 		Name: cfg.DBName, User: cfg.DBUser, Password: cfg.DBPassword,
 		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
+		NamePrefix: args.NamePrefix, DeletionProtection: cfg.DeletionProtection, BackupRetentionDays: cfg.BackupRetentionDays, Now: args.Now,
 	}); err != nil {
 		return nil, err
 	}
@@ -67,7 +111,7 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		Shape: shape, NamePrefix: args.NamePrefix, Build: args.Build, BuildDir: args.BuildDir,
 		Architecture: as.Architecture, MemoryMB: as.MemoryMB, LogRetentionDays: cfg.LogRetentionDays,
 		MaxRetries: cfg.MaxRetries, MaxEventAgeSeconds: cfg.MaxEventAgeSeconds,
-		Region: cfg.Region, AccountID: args.AccountID,
+		Partition: part.Partition, Region: cfg.Region, AccountID: args.AccountID,
 		SubnetIDs: st.Network.PrivateSubnetIDs, SecurityGroupID: st.Network.FunctionSecurityGroupID, IPv6: st.Network.IPv6,
 		DB: st.Database, DBName: cfg.DBName, DBUser: cfg.DBUser, SourceURL: cfg.SourceURL,
 		AsyncLimitBytes: args.Plan.Payload.LimitBytes, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
