@@ -18,6 +18,8 @@
 //     flag of that command (first column), with each flag's stack key in a column headed
 //     "stack key"; "<!-- docs: stack keys -->" says the table lists every key of Pulumi.yaml
 //     (first column) with its default in a column headed "default".
+//   - Inline code starting with "go run ./cmd/" or "pulumi " is parsed like a block; every
+//     "lambdabridge:name" anywhere must be a stack key; relative links must resolve.
 package docstest
 
 import (
