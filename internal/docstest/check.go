@@ -513,9 +513,17 @@ func (c *Checker) checkLinks(d *Doc) []error {
 				errs = append(errs, fmt.Errorf("%s:%d: link %s: %s does not exist", d.Name, ln.N, target, file))
 				continue
 			}
-			if anchor != "" && !slices.Contains(Anchors(string(src)), anchor) {
+			if anchor == "" {
+				continue
+			}
+			td, err := Parse(file, src)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s:%d: link %s: %w", d.Name, ln.N, target, err))
+				continue
+			}
+			if anchors := td.Anchors(); !slices.Contains(anchors, anchor) {
 				errs = append(errs, fmt.Errorf("%s:%d: link %s: %s has no heading with anchor #%s (anchors: %s)",
-					d.Name, ln.N, target, file, anchor, strings.Join(Anchors(string(src)), ", ")))
+					d.Name, ln.N, target, file, anchor, strings.Join(anchors, ", ")))
 			}
 		}
 	}
@@ -524,26 +532,16 @@ func (c *Checker) checkLinks(d *Doc) []error {
 
 func stripInlineCode(s string) string { return inlineCodeRE.ReplaceAllString(s, "``") }
 
-// Anchors returns the anchors GitHub gives a markdown file's headings: lower case, spaces
-// as hyphens, punctuation other than - and _ dropped, "-1", "-2" after repeats.
-func Anchors(src string) []string {
+// Anchors returns the anchors GitHub gives d's headings: lower case, spaces as hyphens,
+// punctuation other than - and _ dropped, "-1", "-2" after repeats.
+func (d *Doc) Anchors() []string {
 	var out []string
 	seen := map[string]int{}
-	inFence := ""
-	for _, ln := range strings.Split(src, "\n") {
-		if m := fenceRE.FindStringSubmatch(ln); m != nil {
-			switch {
-			case inFence == "":
-				inFence = m[1][:1]
-			case strings.HasPrefix(strings.TrimSpace(ln), inFence) && strings.TrimSpace(m[2]) == "":
-				inFence = ""
-			}
+	for _, ln := range d.Prose {
+		if !strings.HasPrefix(ln.Text, "#") {
 			continue
 		}
-		if inFence != "" || !strings.HasPrefix(ln, "#") {
-			continue
-		}
-		h := strings.TrimSpace(strings.TrimLeft(ln, "#"))
+		h := strings.TrimSpace(strings.TrimLeft(ln.Text, "#"))
 		var b strings.Builder
 		for _, r := range strings.ToLower(h) {
 			switch {
