@@ -1,0 +1,141 @@
+package docstest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// RunTimeout bounds one local block's run.
+const RunTimeout = 2 * time.Minute
+
+// Runner runs local blocks: the project's commands, each built once.
+type Runner struct {
+	// Root is the module root: commands are built from it and run in it, as `go run ./cmd/NAME`
+	// run there would.
+	Root string
+	// Bins maps a command name ("plan") to its built binary.
+	Bins map[string]string
+	// NotLocal maps a command that a local block may not run to the reason, for the error.
+	NotLocal map[string]string
+}
+
+// Build builds ./cmd/NAME of the module at root into outDir for each name and returns a
+// Runner for them. Each binary is what `go run ./cmd/NAME` would run.
+func Build(ctx context.Context, root, outDir string, names ...string) (*Runner, error) {
+	r := &Runner{Root: root, Bins: map[string]string{}, NotLocal: map[string]string{}}
+	for _, n := range names {
+		bin := filepath.Join(outDir, n)
+		if runtime.GOOS == "windows" {
+			bin += ".exe"
+		}
+		cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, "./cmd/"+n)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build ./cmd/%s: %w\n%s", n, err, out)
+		}
+		r.Bins[n] = bin
+	}
+	return r, nil
+}
+
+// Usage returns what `go run ./cmd/NAME -h` prints (stdout and stderr; its exit status is
+// not part of the flag list).
+func (r *Runner) Usage(ctx context.Context, name string) (string, error) {
+	out, _, err := r.exec(ctx, name, []string{"-h"})
+	return out, err
+}
+
+// Flags asks every built command for its flags (its -h output).
+func (r *Runner) Flags(ctx context.Context) (map[string]FlagSet, error) {
+	all := map[string]FlagSet{}
+	for n := range r.Bins {
+		u, err := r.Usage(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := ParseUsage(u)
+		if err != nil {
+			return nil, fmt.Errorf("./cmd/%s -h: %w", n, err)
+		}
+		all[n] = fs
+	}
+	return all, nil
+}
+
+// Run runs a local block's command and returns its output (stdout and stderr interleaved)
+// and exit status. The block must hold exactly one command, `go run ./cmd/NAME` of a built
+// command with plain words (nothing for a shell to expand).
+func (r *Runner) Run(ctx context.Context, b *Block) (string, int, error) {
+	cmds, err := Commands(b.Body, b.Line+1)
+	if err != nil {
+		return "", 0, err
+	}
+	if len(cmds) != 1 {
+		return "", 0, fmt.Errorf("a local block holds exactly one command, this one %d", len(cmds))
+	}
+	c := cmds[0]
+	if c.Expands {
+		return "", 0, fmt.Errorf("%s: a local block's command is plain words: no variables, substitutions, pipes or redirections", c)
+	}
+	name, args, ok := OurCommand(c.Words)
+	if !ok {
+		return "", 0, fmt.Errorf("%s: a local block runs `go run ./cmd/NAME ...`; anything else is parsed only (drop \"local\")", c)
+	}
+	if why, no := r.NotLocal[name]; no {
+		return "", 0, fmt.Errorf("%s: cmd/%s is not run by the docs test (%s): drop \"local\"", c, name, why)
+	}
+	if _, ok := r.Bins[name]; !ok {
+		return "", 0, fmt.Errorf("%s: there is no command ./cmd/%s", c, name)
+	}
+	return r.exec(ctx, name, args)
+}
+
+// Check runs a local block and compares its output and exit status with the doc's.
+func (r *Runner) Check(ctx context.Context, b *Block) error {
+	if b.Output == nil {
+		return fmt.Errorf("line %d: the local block has no output block", b.Line)
+	}
+	out, code, err := r.Run(ctx, b)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", b.Line, err)
+	}
+	var errs []error
+	if code != b.Exit {
+		errs = append(errs, fmt.Errorf("line %d: exit status %d, the doc expects %d (write \"exit=%d\" in the info string if that is right)", b.Line, code, b.Exit, code))
+	}
+	if err := MatchOutput(b.Output.Body, out); err != nil {
+		hint := ""
+		if today := time.Now().UTC().Format(time.DateOnly); strings.Contains(out, today) {
+			hint = fmt.Sprintf(" (the output holds today's date %s: pin the day with --as-of so the doc stays true)", today)
+		}
+		errs = append(errs, fmt.Errorf("line %d: %s%s: %w", b.Line, strings.TrimSpace(b.Body), hint, err))
+	}
+	return errors.Join(errs...)
+}
+
+// exec runs a built command in the root with a time limit.
+func (r *Runner) exec(ctx context.Context, name string, args []string) (string, int, error) {
+	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.Bins[name], args...)
+	cmd.Dir = r.Root
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), 0, nil
+	case errors.As(err, &exit) && ctx.Err() == nil:
+		return out.String(), exit.ExitCode(), nil
+	default:
+		return out.String(), 0, fmt.Errorf("run ./cmd/%s %s: %w", name, strings.Join(args, " "), err)
+	}
+}
