@@ -279,7 +279,11 @@ func (c Config) checkProcessEnv() error {
 	if len(stray) == 0 {
 		return nil
 	}
-	return fmt.Errorf("store config: the process environment sets %s, which pgx would read on top of the store's settings: unset it (the connection comes from the settings alone)", strings.Join(stray, ", "))
+	them := "it"
+	if len(stray) > 1 {
+		them = "them"
+	}
+	return fmt.Errorf("store config: the process environment sets %s, which pgx would read on top of the store's settings: unset %s (the connection comes from the settings alone)", strings.Join(stray, ", "), them)
 }
 
 // poolConfig turns the configuration into a one-connection pool config whose BeforeConnect
