@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -102,7 +101,7 @@ type role struct {
 	pkg     string // handler package
 	inVpc   bool
 	grants  []grant
-	env     pulumi.StringMap
+	env     pulumi.StringMapInput
 	timeout int
 }
 
@@ -147,27 +146,6 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	}
 
 	dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/%s", args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
-	dbEnv := pulumi.StringMap{
-		"DB_HOST":       args.DB.Host,
-		"DB_PORT":       args.DB.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput),
-		"DB_NAME":       pulumi.String(args.DBName),
-		"DB_USER":       pulumi.String(args.DBUser),
-		"DB_AUTH":       pulumi.String(args.DB.Auth),
-		"DB_SSLMODE":    pulumi.String("verify-full"),
-		"RECORDS_TABLE": pulumi.String(args.RecordsTable),
-	}
-	if args.DB.Auth == "password" {
-		dbEnv["DB_PASSWORD"] = args.DB.Password
-	}
-	if args.DB.AdminUser != "" {
-		// The writer-role setup: at cold start the function logs in once as the master
-		// user (password auth) to create its own role and grants, then stores over IAM.
-		dbEnv["DB_ADMIN_USER"] = pulumi.String(args.DB.AdminUser)
-		dbEnv["DB_ADMIN_PASSWORD"] = args.DB.AdminPassword
-	}
-	if args.RecordsKey != "" {
-		dbEnv["RECORDS_KEY"] = pulumi.String(args.RecordsKey)
-	}
 	var dbGrants []grant
 	if args.DB.Auth == "iam" {
 		dbGrants = append(dbGrants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
@@ -187,17 +165,9 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	}
 
 	if relay {
-		// The relay reports its envelope against the async limit in its metrics too.
-		env := pulumi.StringMap{
-			"SOURCE_URL":        pulumi.String(args.SourceURL),
-			"ASYNC_LIMIT_BYTES": pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10)),
-		}
-		for k, v := range dbEnv {
-			env[k] = v
-		}
 		f.RelayName = args.NamePrefix + "-relay"
 		f.Relay, err = newFunction(ctx, name, f.RelayName, role{
-			key: "relay", pkg: "./lambdas/relay", inVpc: true, grants: dbGrants, env: env, timeout: 60,
+			key: "relay", pkg: "./lambdas/relay", inVpc: true, grants: dbGrants, env: relayEnvironment(args), timeout: 60,
 		}, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail("relay", err)
@@ -209,17 +179,12 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		f.AsyncNames = []string{f.RelayName}
 	} else {
 		f.FetcherName, f.WriterName = args.NamePrefix+"-fetcher", args.NamePrefix+"-writer"
-		writerEnv := pulumi.StringMap{}
-		for k, v := range dbEnv {
-			writerEnv[k] = v
-		}
 		writerGrants := dbGrants
 		if useBucket {
-			writerEnv["BUCKET"] = f.Bucket.Bucket
 			writerGrants = append(writerGrants, grant{"ReadHandoffObjects", []string{"s3:GetObject"}, objects})
 		}
 		f.Writer, err = newFunction(ctx, name, f.WriterName, role{
-			key: "writer", pkg: "./lambdas/writer", inVpc: true, grants: writerGrants, env: writerEnv, timeout: 30,
+			key: "writer", pkg: "./lambdas/writer", inVpc: true, grants: writerGrants, env: writerEnvironment(args, f.Bucket), timeout: 30,
 		}, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail("writer", err)
@@ -228,28 +193,16 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 			return fail("writer", err)
 		}
 
-		mode := "destination"
-		if args.Topology == planner.S3 {
-			mode = "s3"
-		}
-		fetcherEnv := pulumi.StringMap{
-			"SOURCE_URL":        pulumi.String(args.SourceURL),
-			"MODE":              pulumi.String(mode),
-			"KEY_PREFIX":        pulumi.String(KeyPrefix),
-			"SPILL":             pulumi.String(strconv.FormatBool(args.Spill && args.Topology == planner.Destination)),
-			"ASYNC_LIMIT_BYTES": pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10)),
-		}
 		var fetcherGrants []grant
 		if args.Topology == planner.Destination {
 			// The onSuccess destination invokes the writer with the fetcher's role.
 			fetcherGrants = append(fetcherGrants, grant{"InvokeWriterDestination", []string{"lambda:InvokeFunction"}, pulumi.StringArray{f.Writer.Arn}})
 		}
 		if useBucket {
-			fetcherEnv["BUCKET"] = f.Bucket.Bucket
 			fetcherGrants = append(fetcherGrants, grant{"PutHandoffObjects", []string{"s3:PutObject"}, objects})
 		}
 		f.Fetcher, err = newFunction(ctx, name, f.FetcherName, role{
-			key: "fetcher", pkg: "./lambdas/fetcher", grants: fetcherGrants, env: fetcherEnv, timeout: 60,
+			key: "fetcher", pkg: "./lambdas/fetcher", grants: fetcherGrants, env: fetcherEnvironment(args, f.Bucket), timeout: 60,
 		}, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail("fetcher", err)
