@@ -503,6 +503,9 @@ func checkProviderRules(typ, logical string, inputs resource.PropertyMap) error 
 		if !ok || v.IsNull() || v.IsComputed() || v.IsOutput() || (v.IsSecret() && v.SecretValue().Element.IsComputed()) {
 			continue
 		}
+		if v.IsSecret() { // a secret is checked like its value (AWS sees the plaintext)
+			v = v.SecretValue().Element
+		}
 		if err := r.check(v); err != nil {
 			return fmt.Errorf("%s %s: %s: %w (%s)", typ, logical, r.prop, err, r.source)
 		}

@@ -28,7 +28,9 @@ import (
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/relay"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
+	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/infra"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -1042,12 +1044,86 @@ func defaultRoutes(m *mocks, target string) []string {
 	return out
 }
 
-func env(t *testing.T, m *mocks, role string) map[string]interface{} {
+// environment returns a function's environment variables as the handler sees them (secrets
+// unwrapped) and whether the engine got them as a secret.
+func environment(t *testing.T, m *mocks, role string) (vars map[string]string, secret bool) {
 	t.Helper()
 	fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
-	e, _ := fn.in["environment"].(map[string]interface{})
-	v, _ := e["variables"].(map[string]interface{})
+	unwrap := func(v resource.PropertyValue) resource.PropertyValue {
+		if v.IsSecret() {
+			secret = true
+			return v.SecretValue().Element
+		}
+		return v
+	}
+	e := unwrap(fn.raw["environment"])
+	if !e.IsObject() {
+		t.Fatalf("%s environment %v, want an object", role, e)
+	}
+	vs := unwrap(e.ObjectValue()["variables"])
+	if !vs.IsObject() {
+		t.Fatalf("%s environment variables %v, want an object", role, vs)
+	}
+	vars = map[string]string{}
+	for k, v := range vs.ObjectValue() {
+		vars[string(k)] = unwrap(v).StringValue()
+	}
+	return vars, secret
+}
+
+// env returns a function's environment variables (secrets unwrapped).
+func env(t *testing.T, m *mocks, role string) map[string]string {
+	t.Helper()
+	vars, _ := environment(t, m, role)
+	return vars
+}
+
+// secretEnv returns a function's environment variable k, failing unless the engine gets it
+// only as a secret (the handlers' settings render the environment as one map, so one holding
+// a password is a secret as a whole).
+func secretEnv(t *testing.T, m *mocks, role, k string) string {
+	t.Helper()
+	vars, secret := environment(t, m, role)
+	v, ok := vars[k]
+	if !ok || !secret {
+		t.Errorf("%s %s set %v, environment secret %v; want it set, in a secret", role, k, ok, secret)
+		return ""
+	}
 	return v
+}
+
+// onlySecret fails if value appears in any resource's inputs outside a secret.
+func onlySecret(t *testing.T, m *mocks, value string) {
+	t.Helper()
+	if value == "" {
+		t.Error("onlySecret: no value to look for")
+		return
+	}
+	var walk func(where string, v resource.PropertyValue)
+	walk = func(where string, v resource.PropertyValue) {
+		switch {
+		case v.IsSecret():
+		case v.IsString():
+			if strings.Contains(v.StringValue(), value) {
+				t.Errorf("%s holds the password outside a secret", where)
+			}
+		case v.IsArray():
+			for i, e := range v.ArrayValue() {
+				walk(fmt.Sprintf("%s[%d]", where, i), e)
+			}
+		case v.IsObject():
+			for k, e := range v.ObjectValue() {
+				walk(where+"."+string(k), e)
+			}
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.res {
+		for k, v := range r.raw {
+			walk(r.typ+" "+r.name+"."+string(k), v)
+		}
+	}
 }
 
 func TestProgramEnvironment(t *testing.T) {
@@ -1062,7 +1138,10 @@ func TestProgramEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fe := env(t, m, "fetcher")
+	fe, secret := environment(t, m, "fetcher")
+	if secret {
+		t.Errorf("fetcher environment is a secret; it holds none, so it should stay readable")
+	}
 	for k, want := range map[string]string{
 		"SOURCE_URL": "https://api.example.com/v1/data.json", "MODE": "destination", "SPILL": "true",
 		"BUCKET": "functions-bucket-7f3a9c", "KEY_PREFIX": "fetches/", "ASYNC_LIMIT_BYTES": fmt.Sprint(limit),
@@ -1071,22 +1150,22 @@ func TestProgramEnvironment(t *testing.T) {
 			t.Errorf("fetcher %s = %v, want %s", k, fe[k], want)
 		}
 	}
-	for _, k := range []string{"DB_HOST", "DB_PASSWORD"} {
+	for _, k := range []string{"PGHOST", "PGPASSWORD"} {
 		if _, ok := fe[k]; ok {
 			t.Errorf("fetcher has %s", k)
 		}
 	}
 	we := env(t, m, "writer")
 	for k, want := range map[string]string{
-		"DB_HOST": "database-postgres.c1x2y3.us-east-1.rds.amazonaws.com", "DB_PORT": "5432", "DB_NAME": "lambdabridge",
-		"DB_USER": "writer", "DB_AUTH": "iam", "DB_SSLMODE": "verify-full", "BUCKET": "functions-bucket-7f3a9c", "RECORDS_TABLE": "records",
+		"PGHOST": "database-postgres.c1x2y3.us-east-1.rds.amazonaws.com", "PGPORT": "5432", "PGDATABASE": "lambdabridge",
+		"PGUSER": "writer", "DB_AUTH": "iam", "PGSSLMODE": "verify-full", "BUCKET": "functions-bucket-7f3a9c", "RECORDS_TABLE": "records",
 	} {
 		if we[k] != want {
 			t.Errorf("writer %s = %v, want %s", k, we[k], want)
 		}
 	}
-	if _, ok := we["DB_PASSWORD"]; ok {
-		t.Errorf("writer with IAM auth has DB_PASSWORD")
+	if _, ok := we["PGPASSWORD"]; ok {
+		t.Errorf("writer with IAM auth has PGPASSWORD")
 	}
 	// The writer-role setup: the master user, with the instance's (secret) password.
 	if we["DB_ADMIN_USER"] != "lbadmin" {
@@ -1096,6 +1175,7 @@ func TestProgramEnvironment(t *testing.T) {
 	if got := secretEnv(t, m, "writer", "DB_ADMIN_PASSWORD"); got != storedPassword {
 		t.Errorf("writer DB_ADMIN_PASSWORD is not the instance's password output (the stored one)")
 	}
+	onlySecret(t, m, storedPassword)
 	for _, k := range []string{"DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
 		if _, ok := fe[k]; ok {
 			t.Errorf("fetcher has %s", k)
@@ -1107,26 +1187,22 @@ func TestProgramEnvironment(t *testing.T) {
 	}
 }
 
-// getenv reads a function's environment as the handler would see it (secrets unwrapped).
-func getenv(t *testing.T, m *mocks, role string) func(string) string {
-	t.Helper()
-	fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
-	vars := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()
-	return func(k string) string {
-		v, ok := vars[resource.PropertyKey(k)]
-		if !ok {
-			return ""
-		}
-		if v.IsSecret() {
-			v = v.SecretValue().Element
-		}
-		return v.StringValue()
-	}
-}
+// settings is a handler's parsed settings, which render their environment back.
+type settings interface{ Env() map[string]string }
 
-// TestProgramEnvironmentSatisfiesHandlers feeds each function's environment to the
-// handler's own config reader: what infra sets is what the handlers accept.
+// TestProgramEnvironmentSatisfiesHandlers parses each function's environment with the
+// handler's own SettingsFromEnv: what infra sets is what the handler accepts, with the values
+// the stack gives, and rendering the parsed settings gives the deployed environment back.
 func TestProgramEnvironmentSatisfiesHandlers(t *testing.T) {
+	const bucket = "functions-bucket-7f3a9c"
+	checkStore := func(t *testing.T, sc store.Config) {
+		t.Helper()
+		if sc.Auth != store.AuthIAM || sc.User != "writer" || sc.Port != infra.PostgresPort || sc.Name != "lambdabridge" ||
+			sc.SSLMode != "verify-full" || sc.AdminUser != "lbadmin" || sc.AdminPassword != storedPassword {
+			t.Errorf("store settings auth %s user %s port %d database %s sslmode %s admin %q (stored password %v)",
+				sc.Auth, sc.User, sc.Port, sc.Name, sc.SSLMode, sc.AdminUser, sc.AdminPassword == storedPassword)
+		}
+	}
 	for _, tc := range []struct {
 		topo  string
 		spill string
@@ -1143,25 +1219,49 @@ func TestProgramEnvironmentSatisfiesHandlers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			wantBucket := ""
+			if tc.topo == "s3" || tc.spill == "true" {
+				wantBucket = bucket
+			}
 			for _, role := range tc.roles {
-				get := getenv(t, m, role)
-				if role != "writer" {
-					fc, err := fetcher.ConfigFromEnv(get)
+				deployed := env(t, m, role)
+				get := func(k string) string { return deployed[k] }
+				var parsed settings
+				switch role {
+				case "fetcher":
+					fs, err := fetcher.SettingsFromEnv(get)
 					if err != nil {
-						t.Errorf("%s: the fetcher config reader refuses infra's env: %v", role, err)
-					} else if fc.NeedsBucket() != (fc.Bucket != "") {
-						t.Errorf("%s: needs a bucket %v, has %q", role, fc.NeedsBucket(), fc.Bucket)
+						t.Fatalf("fetcher.SettingsFromEnv refuses infra's environment: %v", err)
 					}
+					wantMode := map[bool]string{true: fetcher.ModeS3, false: fetcher.ModeDestination}[tc.topo == "s3"]
+					if fs.Mode != wantMode || fs.Spill != (tc.spill == "true") || fs.Bucket != wantBucket || fs.NeedsBucket() != (fs.Bucket != "") ||
+						fs.Source.Config.URL != "https://api.example.com/v1/data.json" {
+						t.Errorf("fetcher settings mode %s spill %v bucket %q source %s", fs.Mode, fs.Spill, fs.Bucket, fs.Source.Config.URL)
+					}
+					parsed = fs
+				case "writer":
+					ws, err := writer.SettingsFromEnv(get)
+					if err != nil {
+						t.Fatalf("writer.SettingsFromEnv refuses infra's environment: %v", err)
+					}
+					checkStore(t, ws.Store)
+					if ws.Bucket != wantBucket {
+						t.Errorf("writer bucket %q, want %q", ws.Bucket, wantBucket)
+					}
+					parsed = ws
+				case "relay":
+					rs, err := relay.SettingsFromEnv(get)
+					if err != nil {
+						t.Fatalf("relay.SettingsFromEnv refuses infra's environment: %v", err)
+					}
+					checkStore(t, rs.Store)
+					if rs.AsyncLimitBytes <= 0 || rs.Source.Config.URL != "https://api.example.com/v1/data.json" {
+						t.Errorf("relay limit %d source %s", rs.AsyncLimitBytes, rs.Source.Config.URL)
+					}
+					parsed = rs
 				}
-				if role != "fetcher" {
-					sc, err := store.ConfigFromEnv(get)
-					if err != nil {
-						t.Errorf("%s: the store config reader refuses infra's env: %v", role, err)
-					} else if sc.Auth != store.AuthIAM || sc.User != "writer" || sc.Port != infra.PostgresPort ||
-						sc.AdminUser != "lbadmin" || sc.AdminPassword == "" {
-						t.Errorf("%s: store config auth %s user %s port %d admin %q (password set %v)",
-							role, sc.Auth, sc.User, sc.Port, sc.AdminUser, sc.AdminPassword != "")
-					}
+				if got := parsed.Env(); !maps.Equal(got, deployed) {
+					t.Errorf("%s: the parsed settings render %v\ndeployed %v", role, got, deployed)
 				}
 			}
 		})
@@ -1188,18 +1288,6 @@ func generatedPassword(t *testing.T, db recorded) string {
 	return v
 }
 
-// secretEnv returns a function's environment variable k, failing unless it is a secret.
-func secretEnv(t *testing.T, m *mocks, role, k string) string {
-	t.Helper()
-	fn := m.named(t, "aws:lambda/function:Function", "functions-"+role)
-	v, ok := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()[resource.PropertyKey(k)]
-	if !ok || !v.IsSecret() {
-		t.Errorf("%s %s = %v, want a secret", role, k, v)
-		return ""
-	}
-	return v.SecretValue().Element.StringValue()
-}
-
 func TestProgramDatabasePassword(t *testing.T) {
 	t.Run("configured", func(t *testing.T) {
 		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "destination", "lambdabridge:dbPassword": "correct-horse-battery"}))
@@ -1221,6 +1309,7 @@ func TestProgramDatabasePassword(t *testing.T) {
 		if got := secretEnv(t, m, "writer", "DB_ADMIN_PASSWORD"); got != "correct-horse-battery" {
 			t.Errorf("writer DB_ADMIN_PASSWORD is not the configured master password")
 		}
+		onlySecret(t, m, "correct-horse-battery")
 	})
 	t.Run("generated", func(t *testing.T) {
 		// The mock engine answers as on a later `up`: the instance's password output is
@@ -1236,6 +1325,8 @@ func TestProgramDatabasePassword(t *testing.T) {
 			if got := secretEnv(t, m, "relay", "DB_ADMIN_PASSWORD"); got != storedPassword {
 				t.Errorf("relay DB_ADMIN_PASSWORD is not the instance's password output (the stored one)")
 			}
+			onlySecret(t, m, storedPassword)
+			onlySecret(t, m, pw)
 			if u := env(t, m, "relay")["DB_ADMIN_USER"]; u != "lbadmin" {
 				t.Errorf("relay DB_ADMIN_USER = %v, want lbadmin", u)
 			}
@@ -1280,17 +1371,16 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 			t.Errorf("ingress on the existing group %v", in.in)
 		}
 		we := env(t, m, "writer")
-		if we["DB_HOST"] != "pg.internal.example.com" || we["DB_AUTH"] != "password" {
+		if we["PGHOST"] != "pg.internal.example.com" || we["DB_AUTH"] != "password" {
 			t.Errorf("writer env %v", we)
 		}
-		fn := m.named(t, "aws:lambda/function:Function", "functions-writer")
-		vars := fn.raw["environment"].ObjectValue()["variables"].ObjectValue()
-		if pw := vars["DB_PASSWORD"]; !pw.IsSecret() {
-			t.Errorf("DB_PASSWORD %v, want a secret", pw)
+		if pw := secretEnv(t, m, "writer", "PGPASSWORD"); pw != "s3cret-pass" {
+			t.Errorf("writer PGPASSWORD is not the configured dbPassword")
 		}
+		onlySecret(t, m, "s3cret-pass")
 		// The owner made the writer user there: no bootstrap, no master password.
 		for _, k := range []string{"DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
-			if _, ok := vars[resource.PropertyKey(k)]; ok {
+			if _, ok := we[k]; ok {
 				t.Errorf("writer on an existing database has %s", k)
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -18,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -106,7 +106,7 @@ var Packages = map[planner.Role]string{
 type role struct {
 	planner.Function
 	grants []grant
-	env    pulumi.StringMap
+	env    pulumi.StringMapInput
 }
 
 // NewFunctions registers the Functions component named name: one function per role of
@@ -197,29 +197,14 @@ func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
 	if err != nil {
 		return role{}, err
 	}
-	out := role{Function: fact, env: pulumi.StringMap{}}
-	if fact.Fetches {
-		out.env["SOURCE_URL"] = pulumi.String(args.SourceURL)
-		// The fetcher (and the relay, in its metrics) measures the envelope against the limit.
-		out.env["ASYNC_LIMIT_BYTES"] = pulumi.String(strconv.FormatInt(args.AsyncLimitBytes, 10))
+	env, err := environmentOf(r, args, f.Bucket)
+	if err != nil {
+		return role{}, err
 	}
-	if fact.Fetches && !fact.Stores {
-		mode := "destination"
-		if args.Shape.Handoff == planner.HandoffObject {
-			mode = "s3"
-		}
-		out.env["MODE"] = pulumi.String(mode)
-		out.env["KEY_PREFIX"] = pulumi.String(blob.DefaultPrefix)
-		out.env["SPILL"] = pulumi.String(strconv.FormatBool(args.Shape.Spills(args.Spill)))
-	}
-	if fact.Stores {
-		for k, v := range databaseEnv(args) {
-			out.env[k] = v
-		}
-		if args.DB.Auth == "iam" {
-			dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", args.Partition, args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
-			out.grants = append(out.grants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
-		}
+	out := role{Function: fact, env: env}
+	if fact.Stores && args.DB.Auth == store.AuthIAM {
+		dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", args.Partition, args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
+		out.grants = append(out.grants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
 	}
 	if target := args.Shape.OnSuccess(r); target != "" {
 		// The onSuccess destination invokes the target with this function's role.
@@ -227,7 +212,6 @@ func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
 	}
 	if f.Bucket != nil && fact.Fetches != fact.Stores {
 		objects := pulumi.StringArray{pulumi.Sprintf("%s/%s*", f.Bucket.Arn, blob.DefaultPrefix)}
-		out.env["BUCKET"] = f.Bucket.Bucket
 		if fact.Fetches {
 			out.grants = append(out.grants, grant{"PutHandoffObjects", []string{"s3:PutObject"}, objects})
 		} else {
@@ -235,32 +219,6 @@ func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
 		}
 	}
 	return out, nil
-}
-
-// databaseEnv is the environment of a function that stores.
-func databaseEnv(args *FunctionsArgs) pulumi.StringMap {
-	env := pulumi.StringMap{
-		"DB_HOST":       args.DB.Host,
-		"DB_PORT":       args.DB.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput),
-		"DB_NAME":       pulumi.String(args.DBName),
-		"DB_USER":       pulumi.String(args.DBUser),
-		"DB_AUTH":       pulumi.String(args.DB.Auth),
-		"DB_SSLMODE":    pulumi.String("verify-full"),
-		"RECORDS_TABLE": pulumi.String(args.RecordsTable),
-	}
-	if args.DB.Auth == "password" {
-		env["DB_PASSWORD"] = args.DB.Password
-	}
-	if args.DB.AdminUser != "" {
-		// The writer-role setup: at cold start the function logs in once as the master
-		// user (password auth) to create its own role and grants, then stores over IAM.
-		env["DB_ADMIN_USER"] = pulumi.String(args.DB.AdminUser)
-		env["DB_ADMIN_PASSWORD"] = args.DB.AdminPassword
-	}
-	if args.RecordsKey != "" {
-		env["RECORDS_KEY"] = pulumi.String(args.RecordsKey)
-	}
-	return env
 }
 
 // newFunction creates one function with its log group, role and inline policy.

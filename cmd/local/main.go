@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/envvar"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/pipeline"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
@@ -82,6 +84,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
+	// pgx reads libpq's PG* variables on its own: none inherited from the shell may redirect
+	// the run (the database is --database-url or DATABASE_URL).
+	if removed, err := envvar.UnsetLibpq(); err != nil {
+		return err
+	} else if len(removed) > 0 {
+		fmt.Fprintf(stderr, "local: ignoring %s from the environment (the database is --database-url or DATABASE_URL)\n", strings.Join(removed, ", "))
+	}
 
 	// 1. Plan.
 	cfg, err := config.LoadStack(o.dir, o.stack)
@@ -200,11 +209,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	po := pipeline.DefaultOptions()
-	po.Topology, po.Runtime, po.SourceURL, po.DatabaseURL, po.SQSEndpoint = topo, emu, sourceURL, dbURL, sq.Endpoint
+	po.Topology, po.Runtime, po.DatabaseURL, po.SQSEndpoint = topo, emu, dbURL, sq.Endpoint
 	po.Clock = lambdaasync.NewScaledClock(time.Now(), o.timeScale)
 	po.MaxRetries, po.MaxEventAge = cfg.MaxRetries, time.Duration(cfg.MaxEventAgeSeconds)*time.Second
 	po.AsyncLimitBytes, po.Spill = limit, o.spill || cfg.Spill
-	po.FetcherEnv = map[string]string{"FETCH_TIMEOUT": "10s", "EXPECT_JSON": "true"}
+	po.Source.Config.URL, po.Source.Config.Timeout, po.Source.Config.ExpectJSON = sourceURL, 10*time.Second, true
 	if o.duplicates > 0 {
 		po.Duplicates = func(fn, _ string) int {
 			if fn == "writer" {

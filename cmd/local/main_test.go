@@ -45,17 +45,25 @@ func TestNoDatabase(t *testing.T) {
 }
 
 // TestLocalRun runs the command end to end (plan, build, emulator, fauxqs, PostgreSQL) with
-// 2 runs and every writer event delivered twice: 2 rows, 4 writer deliveries.
+// 2 runs and every writer event delivered twice: 2 rows, 4 writer deliveries. The shell's
+// libpq variables point elsewhere (another host and database, a search_path where no table
+// is): run ignores them, so the rows are counted where the writer stored them.
 func TestLocalRun(t *testing.T) {
 	db := testdb.New(t)
 	sqslocal.New(t) // skips, or fails under LAMBDABRIDGE_REQUIRE_DB=1, when fauxqs is not installed
+	for k, v := range map[string]string{"PGHOST": "192.0.2.1", "PGDATABASE": "lb_stray", "PGOPTIONS": "-c search_path=lb_stray"} {
+		t.Setenv(k, v)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	err := run(ctx, []string{"--dir", "../..", "--database-url", db, "--runs", "2", "--duplicates", "1", "--time-scale", "600",
-		"--out-dir", t.TempDir()}, &out, io.Discard)
+		"--out-dir", t.TempDir()}, &out, &errOut)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(errOut.String(), "local: ignoring PGDATABASE, PGHOST, PGOPTIONS from the environment") {
+		t.Errorf("stderr does not say the PG* variables are ignored:\n%s", errOut.String())
 	}
 	for _, want := range []string{
 		"planner chose ", "build    ./lambdas/fetcher", "build    ./lambdas/writer",

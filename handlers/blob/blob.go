@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -175,29 +174,12 @@ func (s *Store) Get(ctx context.Context, p *envelope.Pointer) (*envelope.Envelop
 
 // NewS3Client builds an S3 client from the default AWS configuration chain (region,
 // credentials, and the SDK's own endpoint override AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
-// S3_FORCE_PATH_STYLE=true (read through getenv) selects path-style addressing, needed by local
-// S3-protocol servers.
-func NewS3Client(ctx context.Context, getenv func(string) string) (*s3.Client, error) {
-	pathStyle, err := ParseBool("S3_FORCE_PATH_STYLE", getenv("S3_FORCE_PATH_STYLE"), false)
-	if err != nil {
-		return nil, err
-	}
+// pathStyle (a handler's S3_FORCE_PATH_STYLE setting) selects path-style addressing, needed
+// by local S3-protocol servers.
+func NewS3Client(ctx context.Context, pathStyle bool) (*s3.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("blob: load AWS config: %w", err)
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), nil
-}
-
-// ParseBool reads a true|false environment value; empty gives def. The error names the variable.
-func ParseBool(name, v string, def bool) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "":
-		return def, nil
-	case "true", "1", "yes":
-		return true, nil
-	case "false", "0", "no":
-		return false, nil
-	}
-	return false, fmt.Errorf("%s=%q: want true or false", name, v)
 }

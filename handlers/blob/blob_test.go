@@ -191,23 +191,3 @@ func TestPutErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestParseBool(t *testing.T) {
-	for _, tc := range []struct {
-		v       string
-		def     bool
-		want    bool
-		wantErr bool
-	}{
-		{"", true, true, false}, {"", false, false, false}, {"true", false, true, false}, {"FALSE", true, false, false},
-		{"1", false, true, false}, {"maybe", false, false, true},
-	} {
-		got, err := ParseBool("SPILL", tc.v, tc.def)
-		if (err != nil) != tc.wantErr || got != tc.want {
-			t.Errorf("ParseBool(%q, %v) = %v, %v", tc.v, tc.def, got, err)
-		}
-		if err != nil && !strings.Contains(err.Error(), `SPILL="maybe"`) {
-			t.Errorf("error %v does not name the variable", err)
-		}
-	}
-}

@@ -28,13 +28,13 @@ func HandlerFromEnv(ctx context.Context, getenv func(string) string, stdout io.W
 }
 
 func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, logger *slog.Logger) (*Fetcher, error) {
-	cfg, err := ConfigFromEnv(getenv)
+	cfg, err := SettingsFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
 	var s3 blob.S3API
 	if cfg.NeedsBucket() {
-		client, err := blob.NewS3Client(ctx, getenv)
+		client, err := blob.NewS3Client(ctx, cfg.ForcePathStyle)
 		if err != nil {
 			return nil, err
 		}

@@ -50,7 +50,7 @@ const (
 
 // Fetcher handles invocations. Build it with New; the exported fields may be replaced in tests.
 type Fetcher struct {
-	cfg    Config
+	cfg    Settings
 	source *source.Fetcher
 	// Blob writes envelopes to S3; nil unless the configuration needs a bucket.
 	Blob *blob.Store
@@ -65,8 +65,8 @@ type Fetcher struct {
 }
 
 // New builds a Fetcher for cfg. s3 is required when cfg.NeedsBucket().
-func New(cfg Config, s3 blob.S3API, logger *slog.Logger, metricsOut io.Writer) (*Fetcher, error) {
-	src, err := source.New(cfg.Source)
+func New(cfg Settings, s3 blob.S3API, logger *slog.Logger, metricsOut io.Writer) (*Fetcher, error) {
+	src, err := source.New(cfg.Source.Config)
 	if err != nil {
 		return nil, fmt.Errorf("fetcher: %w", err)
 	}
@@ -91,7 +91,7 @@ func (f *Fetcher) FetchEnvelope(ctx context.Context) (*envelope.Envelope, *sourc
 		return nil, nil, err
 	}
 	e, err := envelope.Encode(res.Body, envelope.Meta{
-		Source:      f.cfg.Source.URL,
+		Source:      f.cfg.Source.Config.URL,
 		FetchedAt:   res.FetchedAt,
 		Status:      res.Status,
 		ContentType: res.ContentType,

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,9 +77,9 @@ func newWorld(t *testing.T, env map[string]string, body []byte, status int) *wor
 	for k, v := range env {
 		base[k] = v
 	}
-	cfg, err := ConfigFromEnv(func(k string) string { return base[k] })
+	cfg, err := SettingsFromEnv(func(k string) string { return base[k] })
 	if err != nil {
-		t.Fatalf("ConfigFromEnv: %v", err)
+		t.Fatalf("SettingsFromEnv: %v", err)
 	}
 	f, err := New(cfg, client, NewLogger(&w.logs, slog.LevelDebug), &w.emf)
 	if err != nil {
@@ -168,7 +169,7 @@ func TestDestinationFits(t *testing.T) {
 	if err != nil || !bytes.Equal(raw, sample) {
 		t.Fatalf("envelope body differs from the source body: %v", err)
 	}
-	if e.Source != w.f.cfg.Source.URL || e.Status != 200 || e.ContentType != "application/json" || !e.FetchedAt.Equal(clock) {
+	if e.Source != w.f.cfg.Source.Config.URL || e.Status != 200 || e.ContentType != "application/json" || !e.FetchedAt.Equal(clock) {
 		t.Fatalf("envelope metadata %+v", e)
 	}
 	d := w.emfLine(t)
@@ -293,7 +294,7 @@ func TestFetchFailureWritesNoMetrics(t *testing.T) {
 	w.checkLogs(t)
 }
 
-func TestConfigFromEnv(t *testing.T) {
+func TestSettingsFromEnv(t *testing.T) {
 	ok := map[string]string{"SOURCE_URL": "https://api.example.com/x", "ASYNC_LIMIT_BYTES": "1048576"}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}
@@ -306,13 +307,13 @@ func TestConfigFromEnv(t *testing.T) {
 		return m
 	}
 	t.Run("defaults", func(t *testing.T) {
-		c, err := ConfigFromEnv(func(k string) string { return ok[k] })
+		c, err := SettingsFromEnv(func(k string) string { return ok[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The planner keeps 5% of the limit free: usable = 1,048,576 − ⌊1,048,576 × 5 / 100⌋
 		// = 1,048,576 − 52,428 = 996,148, so the margin is 52,428 bytes.
-		if c.Mode != "destination" || c.KeyPrefix != "fetches/" || c.Source.Retries != 2 || c.Spill || c.Source.ExpectJSON || c.RecordMarginBytes != 52_428 {
+		if c.Mode != "destination" || c.KeyPrefix != "fetches/" || c.Source.Config.Retries != 2 || c.Spill || c.Source.Config.ExpectJSON || c.RecordMarginBytes != 52_428 {
 			t.Fatalf("defaults %+v", c)
 		}
 	})
@@ -320,15 +321,15 @@ func TestConfigFromEnv(t *testing.T) {
 		env := with("MODE", "s3", "BUCKET", "b", "KEY_PREFIX", "p/", "SPILL", "false", "RECORD_MARGIN_BYTES", "2048",
 			"MAX_BODY_BYTES", "1000", "CONNECT_TIMEOUT", "2s", "FETCH_TIMEOUT", "1m", "FETCH_RETRIES", "4", "EXPECT_JSON", "true",
 			"S3_FORCE_PATH_STYLE", "true", "SOURCE_HEADERS", `{"X-Api-Key":"K"}`, "K", "v")
-		c, err := ConfigFromEnv(func(k string) string { return env[k] })
+		c, err := SettingsFromEnv(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Config{Mode: "s3", Bucket: "b", KeyPrefix: "p/", AsyncLimitBytes: 1048576, RecordMarginBytes: 2048, ForcePathStyle: true,
-			Source: source.Config{URL: "https://api.example.com/x", MaxBodyBytes: 1000, ConnectTimeout: 2 * time.Second, Timeout: time.Minute, Retries: 4, ExpectJSON: true}}
-		got := c
-		got.Source.Headers = nil
-		if fmt.Sprint(got) != fmt.Sprint(want) || c.Source.Headers["X-Api-Key"] != "v" || len(c.Source.Headers) != 1 {
+		want := Settings{Mode: "s3", Bucket: "b", KeyPrefix: "p/", AsyncLimitBytes: 1048576, RecordMarginBytes: 2048, ForcePathStyle: true,
+			Source: SourceSettings{Config: source.Config{URL: "https://api.example.com/x", MaxBodyBytes: 1000, ConnectTimeout: 2 * time.Second,
+				Timeout: time.Minute, Retries: 4, ExpectJSON: true, Headers: map[string]string{"X-Api-Key": "v"}},
+				HeaderVars: map[string]string{"X-Api-Key": "K"}}}
+		if !reflect.DeepEqual(c, want) {
 			t.Fatalf("got %+v\nwant %+v", c, want)
 		}
 	})
@@ -350,7 +351,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"missing header secret", with("SOURCE_HEADERS", `{"Authorization":"NOPE"}`), "environment variable NOPE is unset"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ConfigFromEnv(func(k string) string { return tc.env[k] })
+			_, err := SettingsFromEnv(func(k string) string { return tc.env[k] })
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
@@ -358,16 +359,16 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 }
 
-func TestSourceConfigFromEnv(t *testing.T) {
+func TestSourceSettingsFromEnv(t *testing.T) {
 	env := map[string]string{"SOURCE_URL": "https://x/", "FETCH_RETRIES": "0", "EXPECT_JSON": "yes"}
-	c, err := SourceConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil || c.URL != "https://x/" || c.Retries != 0 || !c.ExpectJSON {
+	s, err := SourceSettingsFromEnv(func(k string) string { return env[k] })
+	if c := s.Config; err != nil || c.URL != "https://x/" || c.Retries != 0 || !c.ExpectJSON {
 		t.Fatalf("%+v, %v", c, err)
 	}
 	// Two bad variables, both named in one error; MODE and ASYNC_LIMIT_BYTES are not the
 	// source's business.
 	env = map[string]string{"CONNECT_TIMEOUT": "fast", "MODE": "bogus"}
-	_, err = SourceConfigFromEnv(func(k string) string { return env[k] })
+	_, err = SourceSettingsFromEnv(func(k string) string { return env[k] })
 	if err == nil || !strings.Contains(err.Error(), "SOURCE_URL is required") || !strings.Contains(err.Error(), `CONNECT_TIMEOUT="fast"`) ||
 		strings.Contains(err.Error(), "MODE") || strings.Contains(err.Error(), "ASYNC_LIMIT_BYTES") {
 		t.Fatalf("err = %v", err)
@@ -379,7 +380,7 @@ func TestSourceConfigFromEnv(t *testing.T) {
 func TestDefaultMarginMatchesPlanner(t *testing.T) {
 	for _, limit := range []int64{262_144, 1_048_576, 999_999} {
 		env := map[string]string{"SOURCE_URL": "https://x/", "ASYNC_LIMIT_BYTES": fmt.Sprint(limit)}
-		c, err := ConfigFromEnv(func(k string) string { return env[k] })
+		c, err := SettingsFromEnv(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,8 @@
 // Package relay is the relay function's logic: the single VPC function of the nat-gateway,
 // nat-instance and ipv6 topologies fetches the source (handlers/fetcher's HTTP half) and stores
 // the body in PostgreSQL (handlers/store) in one invocation, writing the fetcher's EMF
-// guardrail line. Its environment is the union of the fetcher's and the writer's. The
-// bootstrap is lambdas/relay.
+// guardrail line. Its environment (Settings) is the fetcher's source part, the async limit and
+// the writer's store part. The bootstrap is lambdas/relay.
 package relay
 
 import (
@@ -12,11 +12,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/lambdabridge/lambdabridge/handlers/envvar"
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
 	"github.com/lambdabridge/lambdabridge/handlers/metrics"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
@@ -42,42 +42,71 @@ type Relay struct {
 	functionName string
 }
 
-// relayEnv adapts the environment for the fetcher half: the relay always fetches in
-// destination mode without spilling (it stores directly; MODE, SPILL and BUCKET are the
-// fetcher's, not the relay's).
-func relayEnv(getenv func(string) string) func(string) string {
-	return func(k string) string {
-		switch k {
-		case "MODE":
-			return fetcher.ModeDestination
-		case "SPILL":
-			return "false"
-		}
-		return getenv(k)
-	}
+// Settings is the relay's environment: the fetcher's source part, the async limit it reports
+// against and the writer's store part. SettingsFromEnv parses it, Env renders it.
+type Settings struct {
+	// Source is what to fetch and how (the fetcher's variables: SOURCE_URL, timeouts,
+	// retries, caps, SOURCE_HEADERS).
+	Source fetcher.SourceSettings
+	// AsyncLimitBytes is ASYNC_LIMIT_BYTES (required): the relay reports the size its
+	// envelope would have as a destination record against it.
+	AsyncLimitBytes int64
+	// Store is the database part (the writer's: DATABASE_URL or the PG* variables, DB_AUTH,
+	// RECORDS_*, DB_ADMIN_*).
+	Store store.Config
 }
 
-// NewFromEnv builds the relay from the environment: the fetcher's variables (SOURCE_URL,
-// timeouts, retries, caps, SOURCE_HEADERS, ASYNC_LIMIT_BYTES) and the writer's database
-// variables (DATABASE_URL or DB_*, RECORDS_*).
+// Env renders the relay's environment, which SettingsFromEnv parses back to s.
+func (s Settings) Env() map[string]string {
+	e := envvar.Vars(s.Source.Env())
+	if s.AsyncLimitBytes > 0 {
+		e.Int(fetcher.AsyncLimitVar, s.AsyncLimitBytes)
+	}
+	e.Add(s.Store.Env())
+	return e
+}
+
+// SettingsFromEnv reads and validates the relay's settings through getenv (os.Getenv in
+// main). Every error names the variable and the accepted form. The fetcher's MODE, SPILL,
+// BUCKET and KEY_PREFIX are not the relay's: it always stores directly.
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	src, err := fetcher.SourceSettingsFromEnv(getenv)
+	if err != nil {
+		return Settings{}, fmt.Errorf("relay: %w", err)
+	}
+	r := envvar.NewReader(getenv)
+	limit, set := r.Bytes(fetcher.AsyncLimitVar)
+	if err := r.Err("relay settings"); err != nil {
+		return Settings{}, err
+	}
+	if !set || limit == 0 {
+		return Settings{}, errors.New("relay settings: ASYNC_LIMIT_BYTES is required (the async payload limit from the price book; the relay reports the size its envelope would have as a destination record against it)")
+	}
+	sc, err := store.ConfigFromEnv(getenv)
+	if err != nil {
+		return Settings{}, fmt.Errorf("relay: %w", err)
+	}
+	return Settings{Source: src, AsyncLimitBytes: limit, Store: sc}, nil
+}
+
+// NewFromEnv builds the relay from the environment (SettingsFromEnv). It does not connect to
+// the database; call Warm. The returned close function releases the connection.
 func NewFromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer) (*Relay, func(), error) {
-	if strings.TrimSpace(getenv("ASYNC_LIMIT_BYTES")) == "" {
-		return nil, nil, errors.New("relay config: ASYNC_LIMIT_BYTES is required (the async payload limit from the price book; the relay reports the size its envelope would have as a destination record against it)")
+	s, err := SettingsFromEnv(getenv)
+	if err != nil {
+		return nil, nil, err
 	}
 	logger := fetcher.NewLogger(stdout, slog.LevelInfo)
-	cfg, err := fetcher.ConfigFromEnv(relayEnv(getenv))
+	// The fetcher's HTTP half: destination mode, never spilling (the relay stores directly).
+	f, err := fetcher.New(fetcher.Settings{Source: s.Source, Mode: fetcher.ModeDestination, AsyncLimitBytes: s.AsyncLimitBytes}, nil, logger, stdout)
 	if err != nil {
 		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
-	f, err := fetcher.New(cfg, nil, logger, stdout)
+	st, err := writer.OpenStore(ctx, s.Store)
 	if err != nil {
 		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
-	st, err := writer.OpenStore(ctx, getenv)
-	if err != nil {
-		return nil, nil, fmt.Errorf("relay: %w", err)
-	}
-	return &Relay{fetch: f, store: st, limit: cfg.AsyncLimitBytes, metrics: stdout, log: logger, now: time.Now,
+	return &Relay{fetch: f, store: st, limit: s.AsyncLimitBytes, metrics: stdout, log: logger, now: time.Now,
 		functionName: lambdacontext.FunctionName}, st.Close, nil
 }
 

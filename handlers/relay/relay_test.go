@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
 
@@ -207,12 +210,59 @@ func TestRelayConfig(t *testing.T) {
 		{"no limit", map[string]string{"SOURCE_URL": "https://x", "DATABASE_URL": "postgres://u@h/d"}, "ASYNC_LIMIT_BYTES is required"},
 		{"no source", map[string]string{"ASYNC_LIMIT_BYTES": "1048576", "DATABASE_URL": "postgres://u@h/d"}, "SOURCE_URL"},
 		{"no database", map[string]string{"ASYNC_LIMIT_BYTES": "1048576", "SOURCE_URL": "https://x"}, "DATABASE_URL"},
+		{"bad limit", map[string]string{"ASYNC_LIMIT_BYTES": "1MB", "SOURCE_URL": "https://x", "DATABASE_URL": "postgres://u@h/d"},
+			`ASYNC_LIMIT_BYTES="1MB": want a whole number of bytes`},
+		{"bad port", map[string]string{"ASYNC_LIMIT_BYTES": "1048576", "SOURCE_URL": "https://x", "PGHOST": "h", "PGUSER": "u", "PGPORT": "x"},
+			`PGPORT="x": want a port number`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := NewFromEnv(context.Background(), func(k string) string { return tc.vars[k] }, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSettingsEnvRoundTrip: the relay's environment is the fetcher's source part, the async
+// limit and the store part, and parses back to the same Settings. The fetcher's MODE, SPILL,
+// BUCKET and KEY_PREFIX are not in it.
+func TestSettingsEnvRoundTrip(t *testing.T) {
+	const url = "https://api.example.com/v1/data.json"
+	tuned := fetcher.NewSourceSettings(url)
+	tuned.Config.Timeout, tuned.Config.ConnectTimeout, tuned.Config.Retries, tuned.Config.ExpectJSON = 10*time.Second, time.Second, 1, true
+	tests := []struct {
+		name string
+		s    Settings
+		env  map[string]string
+	}{
+		{name: "as infra deploys it: PG* with IAM and the writer-role setup",
+			s: Settings{Source: fetcher.NewSourceSettings(url), AsyncLimitBytes: 1_048_576, Store: store.Config{Host: "db.example", Port: 5432,
+				Name: "lambdabridge", User: "writer", Auth: store.AuthIAM, SSLMode: "verify-full", RecordsTable: "records",
+				AdminUser: "lbadmin", AdminPassword: "hunter2"}},
+			env: map[string]string{"SOURCE_URL": url, "ASYNC_LIMIT_BYTES": "1048576", "PGHOST": "db.example", "PGPORT": "5432",
+				"PGDATABASE": "lambdabridge", "PGUSER": "writer", "DB_AUTH": "iam", "PGSSLMODE": "verify-full", "RECORDS_TABLE": "records",
+				"DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"}},
+		{name: "locally: a tuned source, DATABASE_URL, records mode",
+			s: Settings{Source: tuned, AsyncLimitBytes: 262_144, Store: store.Config{URL: "postgres://u@127.0.0.1/d?sslmode=disable",
+				Auth: store.AuthPassword, RecordsKey: "id", RecordsTable: "records"}},
+			env: map[string]string{"SOURCE_URL": url, "FETCH_TIMEOUT": "10s", "CONNECT_TIMEOUT": "1s", "FETCH_RETRIES": "1", "EXPECT_JSON": "true",
+				"ASYNC_LIMIT_BYTES": "262144", "DATABASE_URL": "postgres://u@127.0.0.1/d?sslmode=disable", "DB_AUTH": "password",
+				"RECORDS_KEY": "id", "RECORDS_TABLE": "records"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := tc.s.Env()
+			if !reflect.DeepEqual(env, tc.env) {
+				t.Errorf("Env() = %v\nwant     %v", env, tc.env)
+			}
+			got, err := SettingsFromEnv(func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.s) {
+				t.Errorf("parsed back %+v\nwant        %+v", got, tc.s)
 			}
 		})
 	}

@@ -30,10 +30,10 @@ func TestConfigFromEnv(t *testing.T) {
 					t.Errorf("auth %q table %q", c.Auth, c.RecordsTable)
 				}
 			}},
-		{name: "DB_* with password, defaults", env: map[string]string{"DB_HOST": "db.x.rds.amazonaws.com", "DB_USER": "writer", "DB_PASSWORD": "s3cr3t"},
-			conn: "postgres://writer@db.x.rds.amazonaws.com:5432/postgres?sslmode=verify-full"},
-		{name: "DB_* with CA bundle → verify-full", env: map[string]string{"DB_HOST": "h", "DB_PORT": "6432", "DB_NAME": "app", "DB_USER": "w",
-			"DB_AUTH": "iam", "DB_SSLROOTCERT": "/var/task/rds-ca.pem"},
+		{name: "PG* with password, defaults", env: map[string]string{"PGHOST": "db.x.rds.amazonaws.com", "PGUSER": "writer", "PGPASSWORD": "s3cr3t"},
+			conn: "postgres://writer@db.x.rds.amazonaws.com:5432/postgres?sslmode=verify-full&sslrootcert="},
+		{name: "PG* with CA bundle → verify-full", env: map[string]string{"PGHOST": "h", "PGPORT": "6432", "PGDATABASE": "app", "PGUSER": "w",
+			"DB_AUTH": "iam", "PGSSLROOTCERT": "/var/task/rds-ca.pem"},
 			conn: "postgres://w@h:6432/app?sslmode=verify-full&sslrootcert=%2Fvar%2Ftask%2Frds-ca.pem"},
 		{name: "records mode default table", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id"},
 			check: func(t *testing.T, c Config) {
@@ -42,24 +42,24 @@ func TestConfigFromEnv(t *testing.T) {
 				}
 			}},
 		{name: "records table with schema", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id", "RECORDS_TABLE": "app.orders"}},
-		{name: "nothing set", env: map[string]string{}, wantErr: []string{"neither DATABASE_URL nor DB_HOST"}},
-		{name: "no user", env: map[string]string{"DB_HOST": "h", "DB_PASSWORD": "p"}, wantErr: []string{"DB_USER"}},
-		{name: "bad port", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_PORT": "99999"}, wantErr: []string{`DB_PORT "99999"`}},
-		{name: "bad auth", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_AUTH": "kerberos"}, wantErr: []string{`DB_AUTH "kerberos"`, "iam", "password"}},
-		{name: "password mode without password", env: map[string]string{"DB_HOST": "h", "DB_USER": "u"}, wantErr: []string{"DB_PASSWORD"}},
-		{name: "bad sslmode", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_PASSWORD": "p", "DB_SSLMODE": "on"}, wantErr: []string{`DB_SSLMODE "on"`}},
-		{name: "require still allowed", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_PASSWORD": "p", "DB_SSLMODE": "require"},
-			conn: "postgres://u@h:5432/postgres?sslmode=require"},
-		{name: "iam without TLS", env: map[string]string{"DB_HOST": "h", "DB_USER": "u", "DB_AUTH": "iam", "DB_SSLMODE": "disable"},
+		{name: "nothing set", env: map[string]string{}, wantErr: []string{"neither DATABASE_URL nor PGHOST"}},
+		{name: "no user", env: map[string]string{"PGHOST": "h", "PGPASSWORD": "p"}, wantErr: []string{"PGUSER"}},
+		{name: "bad port", env: map[string]string{"PGHOST": "h", "PGUSER": "u", "PGPORT": "99999"}, wantErr: []string{`PGPORT="99999": want a port number, 1 to 65535`}},
+		{name: "bad auth", env: map[string]string{"PGHOST": "h", "PGUSER": "u", "DB_AUTH": "kerberos"}, wantErr: []string{`DB_AUTH "kerberos"`, "iam", "password"}},
+		{name: "password mode without password", env: map[string]string{"PGHOST": "h", "PGUSER": "u"}, wantErr: []string{"PGPASSWORD"}},
+		{name: "bad sslmode", env: map[string]string{"PGHOST": "h", "PGUSER": "u", "PGPASSWORD": "p", "PGSSLMODE": "on"}, wantErr: []string{`PGSSLMODE "on"`}},
+		{name: "require still allowed", env: map[string]string{"PGHOST": "h", "PGUSER": "u", "PGPASSWORD": "p", "PGSSLMODE": "require"},
+			conn: "postgres://u@h:5432/postgres?sslmode=require&sslrootcert="},
+		{name: "iam without TLS", env: map[string]string{"PGHOST": "h", "PGUSER": "u", "DB_AUTH": "iam", "PGSSLMODE": "disable"},
 			wantErr: []string{"DB_AUTH=iam needs TLS"}},
 		{name: "bad records table", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "RECORDS_KEY": "id", "RECORDS_TABLE": "x; DROP TABLE fetches"},
 			wantErr: []string{"RECORDS_TABLE"}},
-		{name: "writer-role setup with DB_*", env: map[string]string{"DB_HOST": "h", "DB_USER": "writer", "DB_AUTH": "iam",
+		{name: "writer-role setup with PG*", env: map[string]string{"PGHOST": "h", "PGUSER": "writer", "DB_AUTH": "iam",
 			"DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
-			conn: "postgres://writer@h:5432/postgres?sslmode=verify-full",
+			conn: "postgres://writer@h:5432/postgres?sslmode=verify-full&sslrootcert=",
 			check: func(t *testing.T, c Config) {
-				if c.AdminUser != "lbadmin" || c.AdminPassword != "hunter2" || c.iamRole != "rds_iam" {
-					t.Errorf("admin %q/%q iam role %q", c.AdminUser, c.AdminPassword, c.iamRole)
+				if c.AdminUser != "lbadmin" || c.AdminPassword != "hunter2" || c.writerIAMRole() != "rds_iam" {
+					t.Errorf("admin %q/%q iam role %q", c.AdminUser, c.AdminPassword, c.writerIAMRole())
 				}
 				// The admin connection: same place and TLS, the admin's user and password.
 				cc, err := c.adminConnConfig()
@@ -71,14 +71,16 @@ func TestConfigFromEnv(t *testing.T) {
 					t.Errorf("admin conn user %q host %q db %q tls %+v", cc.User, cc.Host, cc.Database, cc.TLSConfig)
 				}
 			}},
-		{name: "admin user without password", env: map[string]string{"DB_HOST": "h", "DB_USER": "writer", "DB_AUTH": "iam", "DB_ADMIN_USER": "lbadmin"},
+		{name: "admin user without password", env: map[string]string{"PGHOST": "h", "PGUSER": "writer", "DB_AUTH": "iam", "DB_ADMIN_USER": "lbadmin"},
 			wantErr: []string{"DB_ADMIN_USER and DB_ADMIN_PASSWORD"}},
 		{name: "admin password without user", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "DB_ADMIN_PASSWORD": "hunter2"},
 			wantErr: []string{"DB_ADMIN_USER and DB_ADMIN_PASSWORD"}},
-		{name: "admin is the writer", env: map[string]string{"DB_HOST": "h", "DB_USER": "lbadmin", "DB_AUTH": "iam", "DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
+		{name: "admin is the writer", env: map[string]string{"PGHOST": "h", "PGUSER": "lbadmin", "DB_AUTH": "iam", "DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
 			wantErr: []string{`DB_ADMIN_USER "lbadmin" is the writer's own user`}},
 		{name: "admin is the URL's user", env: map[string]string{"DATABASE_URL": "postgres://lbadmin@h/d", "DB_ADMIN_USER": "lbadmin", "DB_ADMIN_PASSWORD": "hunter2"},
 			wantErr: []string{`DB_ADMIN_USER "lbadmin"`}},
+		{name: "DATABASE_URL and PG* both", env: map[string]string{"DATABASE_URL": "postgres://u@h/d", "PGHOST": "h2", "PGPASSWORD": "hunter2"},
+			wantErr: []string{"DATABASE_URL and PGHOST, PGPASSWORD are both set", "as DATABASE_URL or as the PG* variables"}},
 		{name: "bad URL does not echo password", env: map[string]string{"DATABASE_URL": "postgres://u:hunter2@h:port/d"},
 			wantErr: []string{"DATABASE_URL does not parse"}},
 	}
@@ -118,7 +120,7 @@ func TestConfigFromEnv(t *testing.T) {
 // TestIAMTokenShape runs the BeforeConnect hook with static credentials (no network) and checks
 // the token is an RDS connect URL presigned with SigV4 for 15 minutes.
 func TestIAMTokenShape(t *testing.T) {
-	c, err := ConfigFromEnv(envOf(map[string]string{"DB_HOST": "lb.cluster-abc.us-east-1.rds.amazonaws.com", "DB_USER": "writer", "DB_AUTH": "iam", "AWS_REGION": "us-east-1"}))
+	c, err := ConfigFromEnv(envOf(map[string]string{"PGHOST": "lb.cluster-abc.us-east-1.rds.amazonaws.com", "PGUSER": "writer", "DB_AUTH": "iam", "AWS_REGION": "us-east-1"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ var (
 )
 
 // RDSRootCAs returns the embedded Amazon RDS CA bundle as a certificate pool. The writer
-// verifies RDS's server certificate against it (sslmode verify-full) unless DB_SSLROOTCERT
+// verifies RDS's server certificate against it (sslmode verify-full) unless PGSSLROOTCERT
 // names another bundle, so TLS to RDS needs no file in the function package.
 func RDSRootCAs() (*x509.CertPool, error) {
 	rdsPoolOnce.Do(func() {

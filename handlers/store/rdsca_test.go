@@ -48,10 +48,10 @@ func TestRDSRootCAs(t *testing.T) {
 	}
 }
 
-// TestDefaultTLSUsesRDSBundle: the DB_* form verifies the server against the embedded RDS
+// TestDefaultTLSUsesRDSBundle: the PG* form verifies the server against the embedded RDS
 // bundle, so a server whose certificate another CA signed is refused during the handshake.
 func TestDefaultTLSUsesRDSBundle(t *testing.T) {
-	c, err := ConfigFromEnv(envOf(map[string]string{"DB_HOST": "127.0.0.1", "DB_USER": "w", "DB_PASSWORD": "p"}))
+	c, err := ConfigFromEnv(envOf(map[string]string{"PGHOST": "127.0.0.1", "PGUSER": "w", "PGPASSWORD": "p"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,8 +37,23 @@
 // table. The admin connection is then closed; the data connection stays as configured (IAM on
 // RDS). Without DB_ADMIN_* the writer migrates as itself, which needs CREATE on the schema.
 //
-// TLS: the DB_* form defaults to sslmode verify-full against the Amazon RDS CA bundle
-// embedded in the binary (RDSRootCAs), or against DB_SSLROOTCERT when that names a bundle.
+// TLS: the PG* form defaults to sslmode verify-full against the Amazon RDS CA bundle
+// embedded in the binary (RDSRootCAs), or against PGSSLROOTCERT when that names a bundle.
+//
+// Settings: Config is the database part of the writer's and the relay's environment
+// (ConfigFromEnv parses it, Env renders it). The connection is DATABASE_URL, or libpq's own
+// variables PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE and PGSSLROOTCERT (not
+// both); DB_AUTH, DB_ADMIN_USER, DB_ADMIN_PASSWORD, RECORDS_KEY and RECORDS_TABLE have no
+// libpq equivalent. pgx also reads the PG* variables from the process environment on its own,
+// which a handler's getenv does not control (the in-process local pipeline passes a map).
+// The store does not rely on that: the connection comes from Config alone. The connection
+// string of the PG* form names every one of the seven settings (the password is set on the
+// parsed configuration), so a PG* variable in the process environment cannot change them,
+// and Open refuses a process environment that sets any other libpq variable (PGOPTIONS,
+// PGSERVICE, ...), or with DATABASE_URL any libpq variable at all, since pgx would add it to
+// what the settings say. In Lambda the process environment is the function's, so the seven
+// agree with Config by construction; cmd/local and the tests clear inherited PG* variables
+// first (envvar.UnsetLibpq).
 package store
 
 import (

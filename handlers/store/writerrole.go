@@ -13,7 +13,7 @@ import (
 // schema advisory lock (so concurrent cold starts take turns) it:
 //
 //   - creates the writer's role (CREATE ROLE <user> LOGIN) when it does not exist;
-//   - grants it cfg.iamRole ("rds_iam", which lets it log in with an IAM token) when that
+//   - grants it cfg.writerIAMRole() ("rds_iam", which lets it log in with an IAM token) when that
 //     role exists — on RDS it does, on a plain PostgreSQL it does not;
 //   - grants CONNECT and TEMPORARY (records mode COPYs into a temporary table) on the
 //     database and USAGE on the schema the tables live in;
@@ -40,7 +40,7 @@ func provisionWriter(ctx context.Context, cfg Config) error {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		return createWriterRole(ctx, tx, writer, cfg.iamRole, cfg.RecordsTable)
+		return createWriterRole(ctx, tx, writer, cfg.writerIAMRole(), cfg.RecordsTable)
 	})
 	if err != nil {
 		return fmt.Errorf("store: writer role setup: role %s as %s: %w", writer, cfg.AdminUser, err)

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/envvar"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/source"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
@@ -188,54 +188,90 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// MaxRawFromEnv reads MAX_RAW_BYTES (a positive byte count; empty gives DefaultMaxRawBytes).
-func MaxRawFromEnv(getenv func(string) string) (int64, error) {
-	v := getenv("MAX_RAW_BYTES")
-	if v == "" {
-		return DefaultMaxRawBytes, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("MAX_RAW_BYTES=%q: want a positive number of bytes", v)
-	}
-	return n, nil
+// The writer's own variables (the store's are store.Config's).
+const (
+	varBucket    = "BUCKET"
+	varMaxRaw    = "MAX_RAW_BYTES"
+	varPathStyle = "S3_FORCE_PATH_STYLE"
+)
+
+// Settings is the writer's environment, read once at cold start (SettingsFromEnv) and rendered
+// by infra and the local pipeline (Env).
+type Settings struct {
+	// Store is the database part (DATABASE_URL or the PG* variables, DB_AUTH, RECORDS_*,
+	// DB_ADMIN_*): store.Config's own Env and ConfigFromEnv.
+	Store store.Config
+	// Bucket is BUCKET, the handoff bucket S3 pointers and notifications must name (empty:
+	// any bucket the function may read).
+	Bucket string
+	// MaxRawBytes is MAX_RAW_BYTES, the cap on a decoded body (unset: DefaultMaxRawBytes).
+	MaxRawBytes int64
+	// ForcePathStyle is S3_FORCE_PATH_STYLE: path-style S3 addressing (local S3 servers).
+	ForcePathStyle bool
 }
 
-// NewFromEnv builds the writer a Lambda cold start needs from the environment: the store
-// (DATABASE_URL or DB_*, RECORDS_*), the S3 reader (BUCKET, AWS_ENDPOINT_URL_S3,
-// S3_FORCE_PATH_STYLE) and MAX_RAW_BYTES. It does not connect to the database; call Warm.
-// The returned close function releases the connection.
-func NewFromEnv(ctx context.Context, getenv func(string) string, log *slog.Logger) (*Writer, func(), error) {
-	maxRaw, err := MaxRawFromEnv(getenv)
-	if err != nil {
-		return nil, nil, fmt.Errorf("writer config: %w", err)
+// Env renders the writer's environment, which SettingsFromEnv parses back to s. MaxRawBytes is
+// left out at its default (or zero, which means the default).
+func (s Settings) Env() map[string]string {
+	e := envvar.Vars(s.Store.Env())
+	e.String(varBucket, s.Bucket)
+	if s.MaxRawBytes != 0 && s.MaxRawBytes != DefaultMaxRawBytes {
+		e.Int(varMaxRaw, s.MaxRawBytes)
 	}
-	st, err := OpenStore(ctx, getenv)
+	e.Bool(varPathStyle, s.ForcePathStyle)
+	return e
+}
+
+// SettingsFromEnv reads and validates the writer's settings through getenv (os.Getenv in
+// main): the store's (store.ConfigFromEnv), BUCKET, MAX_RAW_BYTES (a positive byte count)
+// and S3_FORCE_PATH_STYLE. Every error names the variable and the accepted form.
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	r := envvar.NewReader(getenv)
+	s := Settings{Bucket: r.String(varBucket), MaxRawBytes: DefaultMaxRawBytes, ForcePathStyle: r.Bool(varPathStyle)}
+	if n, set := r.PositiveBytes(varMaxRaw); set {
+		s.MaxRawBytes = n
+	}
+	if err := r.Err("writer settings"); err != nil {
+		return Settings{}, err
+	}
+	sc, err := store.ConfigFromEnv(getenv)
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Store = sc
+	return s, nil
+}
+
+// NewFromEnv builds the writer a Lambda cold start needs from the environment
+// (SettingsFromEnv): the store, the S3 reader (the SDK reads AWS_ENDPOINT_URL_S3 itself) and
+// the body cap. It does not connect to the database; call Warm. The returned close function
+// releases the connection.
+func NewFromEnv(ctx context.Context, getenv func(string) string, log *slog.Logger) (*Writer, func(), error) {
+	s, err := SettingsFromEnv(getenv)
 	if err != nil {
 		return nil, nil, err
 	}
-	s3c, err := blob.NewS3Client(ctx, getenv)
+	st, err := OpenStore(ctx, s.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	s3c, err := blob.NewS3Client(ctx, s.ForcePathStyle)
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("writer config: %w", err)
+		return nil, nil, fmt.Errorf("writer settings: %w", err)
 	}
 	w := &Writer{
 		Store:       st,
-		Blobs:       &blob.Store{Client: s3c, Bucket: getenv("BUCKET")},
-		MaxRawBytes: maxRaw,
+		Blobs:       &blob.Store{Client: s3c, Bucket: s.Bucket},
+		MaxRawBytes: s.MaxRawBytes,
 		Log:         log,
 	}
 	return w, st.Close, nil
 }
 
-// OpenStore opens the store the environment describes (DATABASE_URL or DB_*, RECORDS_*),
-// with AWS credentials and region from the default chain when DB_AUTH=iam. It does not
-// connect. The writer and the relay share it.
-func OpenStore(ctx context.Context, getenv func(string) string) (*store.Store, error) {
-	sc, err := store.ConfigFromEnv(getenv)
-	if err != nil {
-		return nil, err
-	}
+// OpenStore opens the store sc describes, with AWS credentials and region from the default
+// chain when sc.Auth is store.AuthIAM. It does not connect. The writer and the relay share it.
+func OpenStore(ctx context.Context, sc store.Config) (*store.Store, error) {
 	if sc.Auth == store.AuthIAM {
 		awsCfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
 
@@ -133,7 +135,7 @@ func sourceURL(t *testing.T, body, contentType string) string {
 func newFetcher(t *testing.T, e *env, mode, body string) *fetcher.Fetcher {
 	t.Helper()
 	vars := map[string]string{"SOURCE_URL": sourceURL(t, body, "application/json"), "MODE": mode, "ASYNC_LIMIT_BYTES": "1048576", "BUCKET": bucket}
-	cfg, err := fetcher.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := fetcher.SettingsFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,20 +402,68 @@ func TestDatabaseDown(t *testing.T) {
 	}
 }
 
-func TestMaxRawFromEnv(t *testing.T) {
+// TestSettingsFromEnvMaxRaw reads MAX_RAW_BYTES (before the settings moved into Settings,
+// MaxRawFromEnv did): a positive byte count, unset gives DefaultMaxRawBytes, and every bad
+// value's error names the variable and the accepted form.
+func TestSettingsFromEnvMaxRaw(t *testing.T) {
 	tests := []struct {
 		v    string
 		want int64
-		err  bool
-	}{{"", DefaultMaxRawBytes, false}, {"1024", 1024, false}, {"0", 0, true}, {"-5", 0, true}, {"1MB", 0, true}}
+		err  string
+	}{
+		{"", DefaultMaxRawBytes, ""}, {"1024", 1024, ""},
+		{"0", 0, `MAX_RAW_BYTES="0": want a positive whole number of bytes`},
+		{"-5", 0, `MAX_RAW_BYTES="-5": want a positive whole number of bytes`},
+		{"1MB", 0, `MAX_RAW_BYTES="1MB": want a positive whole number of bytes`},
+	}
 	for _, tc := range tests {
-		got, err := MaxRawFromEnv(func(string) string { return tc.v })
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("MAX_RAW_BYTES=%q: %d, %v", tc.v, got, err)
+		vars := map[string]string{"DATABASE_URL": "postgres://u@h/d", "MAX_RAW_BYTES": tc.v}
+		s, err := SettingsFromEnv(func(k string) string { return vars[k] })
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("MAX_RAW_BYTES=%q: error %v, want %q", tc.v, err, tc.err)
+			}
+			continue
 		}
-		if err != nil && !strings.Contains(err.Error(), "MAX_RAW_BYTES") {
-			t.Errorf("error %q does not name the variable", err)
+		if err != nil || s.MaxRawBytes != tc.want {
+			t.Errorf("MAX_RAW_BYTES=%q: %d, %v; want %d", tc.v, s.MaxRawBytes, err, tc.want)
 		}
+	}
+}
+
+// TestSettingsEnvRoundTrip: Env renders each Settings as the variables listed (the store's part
+// through store.Config.Env), and SettingsFromEnv parses them back to the same Settings.
+func TestSettingsEnvRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Settings
+		env  map[string]string
+	}{
+		{name: "as infra deploys it: PG* with IAM, the handoff bucket, the default body cap",
+			s: Settings{Store: store.Config{Host: "db.example", Port: 5432, Name: "lambdabridge", User: "writer", Auth: store.AuthIAM,
+				SSLMode: "verify-full", RecordsTable: "records"}, Bucket: "handoff", MaxRawBytes: DefaultMaxRawBytes},
+			env: map[string]string{"PGHOST": "db.example", "PGPORT": "5432", "PGDATABASE": "lambdabridge", "PGUSER": "writer", "DB_AUTH": "iam",
+				"PGSSLMODE": "verify-full", "RECORDS_TABLE": "records", "BUCKET": "handoff"}},
+		{name: "locally: DATABASE_URL, records mode, every writer field",
+			s: Settings{Store: store.Config{URL: "postgres://u@127.0.0.1:5432/d?sslmode=disable", Auth: store.AuthPassword, RecordsKey: "id",
+				RecordsTable: "items"}, Bucket: "lambdabridge-local", MaxRawBytes: 1024, ForcePathStyle: true},
+			env: map[string]string{"DATABASE_URL": "postgres://u@127.0.0.1:5432/d?sslmode=disable", "DB_AUTH": "password", "RECORDS_KEY": "id",
+				"RECORDS_TABLE": "items", "BUCKET": "lambdabridge-local", "MAX_RAW_BYTES": "1024", "S3_FORCE_PATH_STYLE": "true"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := tc.s.Env()
+			if !reflect.DeepEqual(env, tc.env) {
+				t.Errorf("Env() = %v\nwant     %v", env, tc.env)
+			}
+			got, err := SettingsFromEnv(func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.s) {
+				t.Errorf("parsed back %+v\nwant        %+v", got, tc.s)
+			}
+		})
 	}
 }
 
@@ -422,7 +472,7 @@ func TestMaxRawFromEnv(t *testing.T) {
 func TestSecretQueryNotLogged(t *testing.T) {
 	e := newEnv(t, nil)
 	vars := map[string]string{"SOURCE_URL": sourceURL(t, `{"ok":true}`, "application/json") + "?api_key=topsecret42", "ASYNC_LIMIT_BYTES": "1048576"}
-	cfg, err := fetcher.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := fetcher.SettingsFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

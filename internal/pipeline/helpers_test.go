@@ -50,9 +50,9 @@ func newHarness(t *testing.T) *harness {
 // options are the defaults for a drill; fetch timeouts are short so a hung source fails fast.
 func (h *harness) options(rt Runtime, topo Topology) Options {
 	o := DefaultOptions()
-	o.Topology, o.Runtime, o.SourceURL, o.DatabaseURL, o.SQSEndpoint, o.Clock, o.Log =
-		topo, rt, h.source.URL(), h.dbURL, h.sqs.Endpoint, h.clock, h.log
-	o.FetcherEnv = map[string]string{"FETCH_TIMEOUT": "300ms", "CONNECT_TIMEOUT": "300ms", "FETCH_RETRIES": "1", "EXPECT_JSON": "true"}
+	o.Topology, o.Runtime, o.DatabaseURL, o.SQSEndpoint, o.Clock, o.Log = topo, rt, h.dbURL, h.sqs.Endpoint, h.clock, h.log
+	c := &o.Source.Config
+	c.URL, c.Timeout, c.ConnectTimeout, c.Retries, c.ExpectJSON = h.source.URL(), 300*time.Millisecond, 300*time.Millisecond, 1, true
 	return o
 }
 

@@ -37,6 +37,9 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/relay"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/redrive"
@@ -78,8 +81,8 @@ const (
 type Options struct {
 	Topology Topology
 	Runtime  Runtime
-	// SourceURL is fetched by the fetcher (or relay).
-	SourceURL string
+	// Source is what the fetcher (or relay) fetches, and how; its Config.URL is required.
+	Source fetcher.SourceSettings
 	// DatabaseURL is the writer's (or relay's) DATABASE_URL.
 	DatabaseURL string
 	// SQSEndpoint is the SQS-API server holding the dead-letter queue.
@@ -94,8 +97,6 @@ type Options struct {
 	AsyncLimitBytes int64
 	// Spill lets the fetcher spill an oversized record to S3 (destination topology).
 	Spill bool
-	// FetcherEnv and WriterEnv add to (or override) the functions' environments.
-	FetcherEnv, WriterEnv map[string]string
 	// Faults injects a fault into an invocation (nil: none).
 	Faults FaultFunc
 	// Duplicates returns how many extra times an event is delivered (nil: never).
@@ -105,9 +106,11 @@ type Options struct {
 }
 
 // DefaultOptions are the defaults of the stack config: 2 retries, 1 hour event age
-// (maxEventAgeSeconds default 3600), the real clock, the 1 MB async limit.
+// (maxEventAgeSeconds default 3600), the real clock, the 1 MB async limit, and the fetcher's
+// default source settings (set Source.Config.URL).
 func DefaultOptions() Options {
-	return Options{Topology: Destination, Clock: lambdaasync.RealClock{}, MaxRetries: 2, MaxEventAge: time.Hour, AsyncLimitBytes: 1 << 20}
+	return Options{Topology: Destination, Source: fetcher.NewSourceSettings(""), Clock: lambdaasync.RealClock{},
+		MaxRetries: 2, MaxEventAge: time.Hour, AsyncLimitBytes: 1 << 20}
 }
 
 // Pipeline is a running local deployment.
@@ -133,8 +136,8 @@ type Pipeline struct {
 
 // New starts the functions and the local servers of o.Topology.
 func New(ctx context.Context, o Options) (p *Pipeline, err error) {
-	if o.Runtime == nil || o.SourceURL == "" || o.DatabaseURL == "" || o.SQSEndpoint == "" {
-		return nil, errors.New("pipeline: Runtime, SourceURL, DatabaseURL and SQSEndpoint are required")
+	if o.Runtime == nil || o.Source.Config.URL == "" || o.DatabaseURL == "" || o.SQSEndpoint == "" {
+		return nil, errors.New("pipeline: Runtime, Source.Config.URL, DatabaseURL and SQSEndpoint are required")
 	}
 	if o.Clock == nil {
 		o.Clock = lambdaasync.RealClock{}
@@ -143,13 +146,17 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	if p.log == nil {
 		p.log = io.Discard
 	}
+	started := p // a failed New returns a nil p: stop what it started through this copy
 	defer func() {
 		if err != nil {
-			p.Close()
+			started.Close()
 		}
 	}()
 	needS3 := o.Topology == S3Handoff || (o.Topology == Destination && o.Spill)
-	common := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+	// The AWS SDK's own variables (credentials, region, the local S3 endpoint): the handlers'
+	// settings are rendered below.
+	sdk := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+	bucket := ""
 	if needS3 {
 		if p.s3, err = NewS3(Bucket, KeyPrefix); err != nil {
 			return nil, err
@@ -157,9 +164,8 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		p.stops = append(p.stops, p.s3.Close)
 		p.s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.s3.URL()), UsePathStyle: true,
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-		common["AWS_ENDPOINT_URL_S3"] = p.s3.URL()
-		common["S3_FORCE_PATH_STYLE"] = "true"
-		common["BUCKET"] = Bucket
+		sdk["AWS_ENDPOINT_URL_S3"] = p.s3.URL()
+		bucket = Bucket
 	}
 	p.sqs = sqslocal.NewClient(o.SQSEndpoint)
 	qname := "lambdabridge-local-dlq-" + randomHex(4)
@@ -170,17 +176,14 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	p.DLQURL = aws.ToString(out.QueueUrl)
 	dlq := lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL}
 
-	fetchEnv := merge(common, map[string]string{
-		"SOURCE_URL":        o.SourceURL,
-		"MODE":              "destination",
-		"KEY_PREFIX":        KeyPrefix,
-		"SPILL":             strconv.FormatBool(o.Spill && o.Topology == Destination),
-		"ASYNC_LIMIT_BYTES": strconv.FormatInt(o.AsyncLimitBytes, 10),
-	}, o.FetcherEnv)
+	fetch := fetcher.NewSettings(o.Source.Config.URL, o.AsyncLimitBytes)
+	fetch.Source, fetch.Bucket, fetch.KeyPrefix, fetch.ForcePathStyle = o.Source, bucket, KeyPrefix, needS3
+	fetch.Spill = o.Spill && o.Topology == Destination
 	if o.Topology == S3Handoff {
-		fetchEnv["MODE"] = "s3"
+		fetch.Mode = fetcher.ModeS3
 	}
-	writeEnv := merge(common, map[string]string{"DATABASE_URL": o.DatabaseURL}, o.WriterEnv)
+	db := store.Config{URL: o.DatabaseURL}
+	write := writer.Settings{Store: db, Bucket: bucket, ForcePathStyle: needS3}
 
 	asyncCfg := func(name string) lambdaasync.Config {
 		return lambdaasync.Config{FunctionARN: ARN(name), MaximumRetryAttempts: o.MaxRetries, MaximumEventAge: o.MaxEventAge, OnFailure: dlq}
@@ -194,7 +197,8 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	}
 
 	if o.Topology == Relay {
-		if p.relayFn, err = p.start(ctx, Spec{Name: "relay", Package: RelayPackage, Env: merge(fetchEnv, writeEnv)}); err != nil {
+		rs := relay.Settings{Source: o.Source, AsyncLimitBytes: o.AsyncLimitBytes, Store: db}
+		if p.relayFn, err = p.start(ctx, Spec{Name: "relay", Package: RelayPackage, Env: merge(sdk, rs.Env())}); err != nil {
 			return nil, err
 		}
 		if p.sched, err = lambdaasync.New(p.relayFn, asyncCfg("relay"), queueOpts("relay")...); err != nil {
@@ -203,13 +207,13 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		return p, nil
 	}
 
-	if p.writerFn, err = p.start(ctx, Spec{Name: "writer", Package: WritePackage, Env: writeEnv}); err != nil {
+	if p.writerFn, err = p.start(ctx, Spec{Name: "writer", Package: WritePackage, Env: merge(sdk, write.Env())}); err != nil {
 		return nil, err
 	}
 	if p.writerQ, err = lambdaasync.New(p.writerFn, asyncCfg("writer"), queueOpts("writer")...); err != nil {
 		return nil, err
 	}
-	fn, err := p.start(ctx, Spec{Name: "fetcher", Package: FetchPackage, Env: fetchEnv})
+	fn, err := p.start(ctx, Spec{Name: "fetcher", Package: FetchPackage, Env: merge(sdk, fetch.Env())})
 	if err != nil {
 		return nil, err
 	}

@@ -91,3 +91,42 @@ func TestInProcess(t *testing.T) {
 		})
 	}
 }
+
+// TestInheritedLibpqVariables: libpq variables inherited from the shell (another host and
+// database, a search_path where no table is) do not redirect the local pipeline: the test
+// clears them first (testdb.New), the in-process store would refuse any left, and the
+// emulated functions get only the environment their settings render. One run stores one row
+// in the test's own database.
+func TestInheritedLibpqVariables(t *testing.T) {
+	tests := []struct {
+		name    string
+		runtime func(t *testing.T) Runtime
+		topo    Topology
+	}{
+		{"in process, destination", func(*testing.T) Runtime { return InProcess{} }, Destination},
+		{"in process, relay", func(*testing.T) Runtime { return InProcess{} }, Relay},
+		{"emulator, destination", func(t *testing.T) Runtime { return emulator(t) }, Destination},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3"} {
+				t.Setenv(k, "") // InProcess exports the functions' AWS_* variables; restore them after
+			}
+			for k, v := range map[string]string{"PGHOST": "192.0.2.1", "PGDATABASE": "lb_stray", "PGOPTIONS": "-c search_path=lb_stray"} {
+				t.Setenv(k, v)
+			}
+			h := newHarness(t)
+			p := start(t, h.options(tc.runtime(t), tc.topo))
+			run, err := p.Run(context.Background(), t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(run.Scheduled) != 1 || run.Scheduled[0].Condition != event.ConditionSuccess {
+				t.Fatalf("scheduled results %+v", run.Scheduled)
+			}
+			if a := Compare(p.Ledger().Expected(), rows(t, h.dbURL)); !a.OK() || a.Expected != 1 || a.Rows != 1 {
+				t.Fatalf("audit: %s", a)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,10 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/relay"
+	"github.com/lambdabridge/lambdabridge/handlers/store"
+	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/internal/rie"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
@@ -96,6 +101,16 @@ func start(t *testing.T, bootstrap, name string, env ...string) *rie.Function {
 	return f
 }
 
+// vars lists a rendered environment as KEY=VALUE, sorted.
+func vars(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
 func invoke(t *testing.T, f *rie.Function, payload []byte) *rie.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -149,8 +164,11 @@ func TestFetcherThenWriterUnderEmulator(t *testing.T) {
 	binaries(t) // skips under -short before anything starts
 	src := sourceServer(t)
 	dbURL, db := database(t)
-	fetch := start(t, "fetcher", "lb-fetch", "SOURCE_URL="+src.URL+"/items", "MODE=destination", "ASYNC_LIMIT_BYTES=1048576", "EXPECT_JSON=true")
-	write := start(t, "writer", "lb-write", "DATABASE_URL="+dbURL, "RECORDS_KEY=id", "RECORDS_TABLE=items", "AWS_REGION=us-east-1")
+	fs := fetcher.NewSettings(src.URL+"/items", 1_048_576)
+	fs.Source.Config.ExpectJSON = true
+	fetch := start(t, "fetcher", "lb-fetch", vars(fs.Env())...)
+	ws := writer.Settings{Store: store.Config{URL: dbURL, RecordsKey: "id", RecordsTable: "items", Region: "us-east-1"}}
+	write := start(t, "writer", "lb-write", vars(ws.Env())...)
 
 	r := invoke(t, fetch, []byte(schedulerEvent))
 	if r.Error != nil {
@@ -209,7 +227,7 @@ func TestFetcherThenWriterUnderEmulator(t *testing.T) {
 func TestWriterRefusalsUnderEmulator(t *testing.T) {
 	binaries(t) // skips under -short before anything starts
 	dbURL, db := database(t)
-	write := start(t, "writer", "lb-write", "DATABASE_URL="+dbURL)
+	write := start(t, "writer", "lb-write", vars(writer.Settings{Store: store.Config{URL: dbURL}}.Env())...)
 	failed := fmt.Sprintf(`{"version":"1.0","timestamp":"2026-11-25T09:03:00.001Z","requestContext":{"requestId":"r9","functionArn":"arn:aws:lambda:us-east-1:1:function:f:$LATEST",`+
 		`"condition":%q,"approximateInvokeCount":3},"requestPayload":{},"responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},`+
 		`"responsePayload":{"errorMessage":"boom","errorType":"Error"}}`, "RetriesExhausted")
@@ -233,7 +251,7 @@ func TestWriterRefusalsUnderEmulator(t *testing.T) {
 		t.Fatalf("%d rows", n)
 	}
 	// A misconfigured writer fails every invocation with its configuration error.
-	bad := start(t, "writer", "lb-write-bad", "DB_HOST=db.example", "DB_AUTH=kerberos")
+	bad := start(t, "writer", "lb-write-bad", vars(writer.Settings{Store: store.Config{Host: "db.example", Auth: "kerberos"}}.Env())...)
 	r := invoke(t, bad, []byte(schedulerEvent))
 	if r.Error == nil || !strings.Contains(r.Error.ErrorMessage, `DB_AUTH "kerberos"`) {
 		t.Fatalf("misconfigured writer answered %s", r.Payload)
@@ -249,15 +267,18 @@ func TestS3PathUnderEmulator(t *testing.T) {
 	dbURL, db := database(t)
 	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	t.Cleanup(s3srv.Close)
-	awsEnv := []string{"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "S3_FORCE_PATH_STYLE=true", "AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "BUCKET=lb-spill"}
+	// The AWS SDK's own variables; the handlers' come from their settings.
+	awsEnv := []string{"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret"}
 	if _, err := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}).
 		CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("lb-spill")}); err != nil {
 		t.Fatal(err)
 	}
-	fetch := start(t, "fetcher", "lb-fetch", append(awsEnv, "SOURCE_URL="+src.URL+"/items", "MODE=s3")...)
-	write := start(t, "writer", "lb-write", append(awsEnv, "DATABASE_URL="+dbURL)...)
+	fs := fetcher.NewSettings(src.URL+"/items", 0)
+	fs.Mode, fs.Bucket, fs.ForcePathStyle = fetcher.ModeS3, "lb-spill", true
+	fetch := start(t, "fetcher", "lb-fetch", append(awsEnv, vars(fs.Env())...)...)
+	ws := writer.Settings{Store: store.Config{URL: dbURL}, Bucket: "lb-spill", ForcePathStyle: true}
+	write := start(t, "writer", "lb-write", append(awsEnv, vars(ws.Env())...)...)
 
 	r := invoke(t, fetch, []byte(schedulerEvent))
 	if r.Error != nil {
@@ -295,9 +316,11 @@ func TestRelayUnderEmulator(t *testing.T) {
 	binaries(t) // skips under -short before anything starts
 	src := sourceServer(t)
 	dbURL, db := database(t)
-	relay := start(t, "relay", "lb-relay", "SOURCE_URL="+src.URL+"/items", "ASYNC_LIMIT_BYTES=1048576", "DATABASE_URL="+dbURL, "RECORDS_KEY=id")
+	rs := relay.Settings{Source: fetcher.NewSourceSettings(src.URL + "/items"), AsyncLimitBytes: 1_048_576,
+		Store: store.Config{URL: dbURL, RecordsKey: "id"}}
+	relayFn := start(t, "relay", "lb-relay", vars(rs.Env())...)
 	for i := range 2 {
-		r := invoke(t, relay, []byte(schedulerEvent))
+		r := invoke(t, relayFn, []byte(schedulerEvent))
 		if r.Error != nil {
 			t.Fatalf("relay run %d: %v", i+1, r.Error)
 		}
@@ -306,7 +329,7 @@ func TestRelayUnderEmulator(t *testing.T) {
 	if f, n := count(t, db, "fetches"), count(t, db, "records"); f != 2 || n != 3 {
 		t.Fatalf("%d fetches rows and %d records rows, want 2 and 3", f, n)
 	}
-	if !strings.Contains(relay.Logs(), `"RecordPercentOfLimit"`) {
-		t.Errorf("relay wrote no EMF line:\n%s", relay.Logs())
+	if !strings.Contains(relayFn.Logs(), `"RecordPercentOfLimit"`) {
+		t.Errorf("relay wrote no EMF line:\n%s", relayFn.Logs())
 	}
 }

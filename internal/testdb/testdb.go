@@ -2,7 +2,7 @@
 // proxy in front of it that a test can cut to play "the database is down".
 //
 // The server comes from DATABASE_URL (the README's test command starts a throwaway
-// cluster and exports it). Without DATABASE_URL the tests skip, unless
+// cluster and exports it); inherited PG* variables are cleared first. Without DATABASE_URL the tests skip, unless
 // LAMBDABRIDGE_REQUIRE_DB=1, which the test command sets so that CI fails instead.
 package testdb
 
@@ -20,12 +20,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/lambdabridge/lambdabridge/handlers/envvar"
 )
 
 // New creates a database named lbtest_<random> on the server in DATABASE_URL, drops it
-// when the test ends, and returns its connection URL.
+// when the test ends, and returns its connection URL. It first removes the libpq variables
+// (PG*) the test process inherited from the shell: pgx would read them on top of the URLs
+// (a PGOPTIONS search_path, a PGSERVICE), and the store refuses them (envvar.UnsetLibpq).
 func New(tb testing.TB) string {
 	tb.Helper()
+	if _, err := envvar.UnsetLibpq(); err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
 	admin := os.Getenv("DATABASE_URL")
 	if admin == "" {
 		if os.Getenv("LAMBDABRIDGE_REQUIRE_DB") == "1" {

@@ -1,7 +1,8 @@
 // Command relay is the single VPC function of the nat-gateway, nat-instance and ipv6
 // topologies: each scheduled invocation fetches the source and stores the body in PostgreSQL
-// in one go, writing the fetcher's EMF guardrail line. The logic and its environment (the
-// union of the fetcher's and the writer's) are in package handlers/relay.
+// in one go, writing the fetcher's EMF guardrail line. The logic and its environment
+// (relay.Settings: the fetcher's source part, the async limit and the writer's store part) are
+// in package handlers/relay.
 package main
 
 import (
