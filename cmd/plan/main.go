@@ -184,6 +184,9 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 // run plans and writes the report to stdout. Measurements and notes go to stdout too,
 // except in JSON mode, where they go to stderr so stdout stays one JSON document.
 func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "prices" {
+		return c.prices(ctx, args[1:], stdout) // prices.go
+	}
 	o, fs, err := c.parseFlags(args, stdout)
 	if err != nil {
 		return err
@@ -253,8 +256,8 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("%s: %w", origin(o, "prices"), err)
 	}
 	if !book.HasRegion(cfg.Region) {
-		return usagef("%s %q: not in the price book; known regions: %s",
-			origin(o, "region"), cfg.Region, strings.Join(book.Regions(), ", "))
+		return usagef("%s %q: not in the price book; known regions: %s; %s",
+			origin(o, "region"), cfg.Region, strings.Join(book.Regions(), ", "), planner.FetchPricesHint(cfg.Region))
 	}
 	report, err := planner.Plan(in, book)
 	if te := (*planner.TopologyError)(nil); errors.As(err, &te) {
