@@ -29,13 +29,15 @@ func mustBook(t testing.TB) *Book {
 	return b
 }
 
-// TestBookRegions: the book prices at least the five regions issue 2 asks for, and
+// TestBookRegions: the book prices at least the five regions issue 2 asks for and the
+// eight issue 15 adds, and
 // validation (run by LoadBook) guarantees every region prices every regional item
 // with a source URL and an effectiveFrom date.
 func TestBookRegions(t *testing.T) {
 	b := mustBook(t)
 	got := strings.Join(b.Regions(), ",")
-	for _, want := range []string{"us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "ap-southeast-1"} {
+	for _, want := range []string{"us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "ap-southeast-1",
+		"eu-central-1", "us-east-2", "eu-west-2", "ap-south-1", "ap-southeast-2", "ca-central-1", "sa-east-1", "ap-northeast-2"} {
 		if !b.HasRegion(want) {
 			t.Errorf("region %s missing from %s", want, got)
 		}
@@ -131,7 +133,7 @@ func TestDatedEntries(t *testing.T) {
 
 func TestLookupUnknownRegion(t *testing.T) {
 	_, err := mustBook(t).Lookup("mars-east-1", ItemS3Put, day("2026-11-25"))
-	want := "known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2"
+	want := "known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2"
 	if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrBadInput) {
 		t.Fatalf("error = %v; want ErrBadInput listing %q", err, want)
 	}

@@ -584,7 +584,7 @@ func TestBadInput(t *testing.T) {
 		mod  func(*Input)
 		want string
 	}{
-		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, `region "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, `region "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		{"empty region", func(in *Input) { in.Region = "" }, "known regions"},
 		{"compressed larger than raw", func(in *Input) { in.CompressedBytes = 280000 }, "compressed size 280,000 is larger than the payload 279,000"},
 		// one byte over gzip's bound: 279,000 + 64 + floor(279,000 / 1,024) = 279,000 + 64 + 272 = 279,336

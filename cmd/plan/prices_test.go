@@ -14,8 +14,8 @@ import (
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
-// frankfurt are hand-set eu-central-1 figures (a region the embedded book lacks).
-var frankfurt = pricelisttest.Figures{
+// stockholm are hand-set eu-north-1 figures (a region the embedded book lacks).
+var stockholm = pricelisttest.Figures{
 	planner.ItemLambdaRequest:     "0.0000002000",
 	planner.ItemLambdaGBSecondArm: "0.0000133334",
 	planner.ItemLambdaGBSecondX86: "0.0000166667",
@@ -37,7 +37,7 @@ var frankfurt = pricelisttest.Figures{
 	planner.ItemSNSEmail:          "0.0000200000",
 }
 
-// priceList starts the local Price List with eu-central-1 (frankfurt) and us-east-1 (the
+// priceList starts the local Price List with eu-north-1 (stockholm) and us-east-1 (the
 // book's figures on 2026-11-25, except the NAT gateway hour at 0.048) plus extra
 // products, and points the SDK's standard configuration at it.
 func priceList(t *testing.T, extra ...pricelisttest.Product) *pricelisttest.Server {
@@ -51,7 +51,7 @@ func priceList(t *testing.T, extra ...pricelisttest.Product) *pricelisttest.Serv
 		t.Fatal(err)
 	}
 	use1[planner.ItemNATGatewayHour] = "0.0480000000"
-	products := append(pricelisttest.Catalogue(pricelisttest.EUCentral1, frankfurt), pricelisttest.Catalogue(pricelisttest.USEast1, use1)...)
+	products := append(pricelisttest.Catalogue(pricelisttest.EUNorth1, stockholm), pricelisttest.Catalogue(pricelisttest.USEast1, use1)...)
 	srv := pricelisttest.New(t, append(products, extra...)...)
 	srv.PageSize = 1
 	srv.Env(t)
@@ -80,14 +80,14 @@ func TestPricesNewRegion(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 
-	r := run(t, testCLI(nil), "prices", "--region", "eu-central-1")
+	r := run(t, testCLI(nil), "prices", "--region", "eu-north-1")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		"eu-central-1: AWS Price List against the embedded book (in force 2027-03-10)",
-		"wrote prices-eu-central-1.json (eu-central-1)",
-		"plan with: go run ./cmd/plan --region eu-central-1 --prices prices-eu-central-1.json",
+		"eu-north-1: AWS Price List against the embedded book (in force 2027-03-10)",
+		"wrote prices-eu-north-1.json (eu-north-1)",
+		"plan with: go run ./cmd/plan --region eu-north-1 --prices prices-eu-north-1.json",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
@@ -101,15 +101,15 @@ func TestPricesNewRegion(t *testing.T) {
 		t.Errorf("NAT gateway hour row missing:\n%s", r.stdout)
 	}
 
-	rep := report(t, run(t, testCLI(nil), "--region", "eu-central-1", "--prices", "prices-eu-central-1.json",
+	rep := report(t, run(t, testCLI(nil), "--region", "eu-north-1", "--prices", "prices-eu-north-1.json",
 		"--payload", "279KB", "--compressed", "19KB", "--format", "json"))
-	if rep.Region != "eu-central-1" {
+	if rep.Region != "eu-north-1" {
 		t.Fatalf("region %q", rep.Region)
 	}
 	// A NAT gateway runs the whole cost month: 730 h x 0.052 USD/h = 37.96 USD.
 	l := line(t, rep, planner.NATGateway, "NAT gateway hours")
 	if l.UnitUSD != 0.052 || l.Quantity != 730 || math.Abs(l.MonthlyUSD-37.96) > 1e-9 ||
-		l.Source != "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/eu-central-1/index.json" ||
+		l.Source != "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/eu-north-1/index.json" ||
 		l.EffectiveFrom != "2026-11-01" || l.Confidence != "confirmed" {
 		t.Errorf("NAT gateway hour line %+v", l)
 	}
@@ -172,8 +172,8 @@ func TestPricesUpdateBook(t *testing.T) {
 	dir := t.TempDir()
 	bookFile := filepath.Join(dir, "book.json")
 	copyFile(t, "../../planner/book.json", bookFile)
-	r := run(t, testCLI(nil), "prices", "--region", "eu-central-1,us-east-1", "--book", bookFile)
-	if r.code != 0 || !strings.Contains(r.stdout, "updated "+bookFile+": eu-central-1, us-east-1") {
+	r := run(t, testCLI(nil), "prices", "--region", "eu-north-1,us-east-1", "--book", bookFile)
+	if r.code != 0 || !strings.Contains(r.stdout, "updated "+bookFile+": eu-north-1, us-east-1") {
 		t.Fatalf("exit %d stdout %s stderr %s", r.code, r.stdout, r.stderr)
 	}
 	b, err := planner.LoadBook(bookFile)
@@ -184,7 +184,7 @@ func TestPricesUpdateBook(t *testing.T) {
 		region, day string
 		want        float64
 	}{
-		{"eu-central-1", "2026-11-01", 0.052},
+		{"eu-north-1", "2026-11-01", 0.052},
 		{"us-east-1", "2026-10-31", 0.045},
 		{"us-east-1", "2026-11-01", 0.048},
 	} {
@@ -204,11 +204,11 @@ func TestPricesRefusals(t *testing.T) {
 	}{
 		{"no region", []string{"prices"}, exitUsage, "plan: prices: --region is required"},
 		{"china", []string{"prices", "--region", "cn-north-1"}, exitUsage, "region cn-north-1 is in the aws-cn partition: only the aws partition's prices can be fetched"},
-		{"govcloud in a list", []string{"prices", "--region", "eu-central-1,us-gov-west-1"}, exitUsage, "aws-us-gov partition"},
+		{"govcloud in a list", []string{"prices", "--region", "eu-north-1,us-gov-west-1"}, exitUsage, "aws-us-gov partition"},
 		{"not a region", []string{"prices", "--region", "frankfurt"}, exitUsage, `"frankfurt" is not an AWS region name`},
-		{"out and book", []string{"prices", "--region", "eu-central-1", "--out", "x.json", "--book", "b.json"}, exitUsage, "give one"},
-		{"two regions, no file", []string{"prices", "--region", "eu-central-1,eu-west-2"}, exitUsage, "give --out FILE"},
-		{"stray argument", []string{"prices", "--region", "eu-central-1", "now"}, exitUsage, `unexpected argument "now"`},
+		{"out and book", []string{"prices", "--region", "eu-north-1", "--out", "x.json", "--book", "b.json"}, exitUsage, "give one"},
+		{"two regions, no file", []string{"prices", "--region", "eu-north-1,eu-west-2"}, exitUsage, "give --out FILE"},
+		{"stray argument", []string{"prices", "--region", "eu-north-1", "now"}, exitUsage, `unexpected argument "now"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,11 +225,11 @@ func TestPricesRefusals(t *testing.T) {
 func TestPricesWithoutCredentials(t *testing.T) {
 	pricelisttest.NoCredentials(t)
 	t.Chdir(t.TempDir())
-	r := run(t, testCLI(nil), "prices", "--region", "eu-central-1")
+	r := run(t, testCLI(nil), "prices", "--region", "eu-north-1")
 	if r.code != exitFailure || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "plan: prices: no AWS credentials: ") {
 		t.Errorf("exit %d stderr %q: want exit 1 and one line", r.code, r.stderr)
 	}
-	if _, err := os.Stat("prices-eu-central-1.json"); !os.IsNotExist(err) {
+	if _, err := os.Stat("prices-eu-north-1.json"); !os.IsNotExist(err) {
 		t.Errorf("a prices file was written: %v", err)
 	}
 }
@@ -237,8 +237,8 @@ func TestPricesWithoutCredentials(t *testing.T) {
 // TestPricesAmbiguous: an item with two candidate rates fails naming both; no file.
 func TestPricesAmbiguous(t *testing.T) {
 	var twin pricelisttest.Product
-	for _, p := range pricelisttest.Catalogue(pricelisttest.EUCentral1, frankfurt) {
-		if p.Attributes["usagetype"] == "EUC1-PublicIPv4:InUseAddress" {
+	for _, p := range pricelisttest.Catalogue(pricelisttest.EUNorth1, stockholm) {
+		if p.Attributes["usagetype"] == "EUN1-PublicIPv4:InUseAddress" {
 			twin = p
 		}
 	}
@@ -246,17 +246,17 @@ func TestPricesAmbiguous(t *testing.T) {
 	twin.SKU = "TWINIPV4SKU00001"
 	priceList(t, twin)
 	t.Chdir(t.TempDir())
-	r := run(t, testCLI(nil), "prices", "--region", "eu-central-1")
+	r := run(t, testCLI(nil), "prices", "--region", "eu-north-1")
 	if r.code != exitFailure {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
-	for _, want := range []string{"plan: prices: nothing written: eu-central-1 publicIPv4.hour: 2 Price List rates match AmazonVPC regionCode=eu-central-1 usagetype=[PREFIX-]PublicIPv4:InUseAddress",
+	for _, want := range []string{"plan: prices: nothing written: eu-north-1 publicIPv4.hour: 2 Price List rates match AmazonVPC regionCode=eu-north-1 usagetype=[PREFIX-]PublicIPv4:InUseAddress",
 		"SKU " + first, "SKU TWINIPV4SKU00001"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	if _, err := os.Stat("prices-eu-central-1.json"); !os.IsNotExist(err) {
+	if _, err := os.Stat("prices-eu-north-1.json"); !os.IsNotExist(err) {
 		t.Errorf("a prices file was written: %v", err)
 	}
 }

@@ -37,6 +37,7 @@ var (
 	USEast1      = Region{Code: "us-east-1", Location: "US East (N. Virginia)", Prefix: "USE1", Home: true}
 	EUCentral1   = Region{Code: "eu-central-1", Location: "EU (Frankfurt)", Prefix: "EUC1"}
 	APNortheast1 = Region{Code: "ap-northeast-1", Location: "Asia Pacific (Tokyo)", Prefix: "APN1"}
+	EUNorth1     = Region{Code: "eu-north-1", Location: "EU (Stockholm)", Prefix: "EUN1"}
 )
 
 // Figures are the prices a catalogue is built with: planner item -> USD per Price List
@@ -92,7 +93,7 @@ func flat(usd, desc string) tier { return tier{"0", "Inf", usd, desc} }
 
 // Catalogue is a region's Price List products for every planner item, priced with
 // figures, beside the sibling products a careless query would also pick: Multi-AZ,
-// MySQL and FIFO twins, the regional NAT gateway, other operating systems and capacity
+// MySQL, Extended Support and FIFO twins, the regional NAT gateway, other operating systems and capacity
 // states, Intelligent-Tiering overhead storage, ARM request products, idle addresses
 // and free-tier and volume tiers. Their prices are not figures: they must never be read.
 func Catalogue(r Region, f Figures) []Product {
@@ -186,11 +187,12 @@ func Catalogue(r Region, f Figures) []Product {
 			tier{"0", "10000", f[planner.ItemCloudWatchMetric], "first 10,000 metrics"},
 			tier{"10000", "250000", "0.1000000000", "next 240,000 metrics"},
 			tier{"250000", "Inf", "0.0500000000", "next 750,000 metrics"}),
-		// RDS: PostgreSQL Single-AZ beside MySQL and Multi-AZ; storage is prefixed even in
-		// us-east-1.
+		// RDS: PostgreSQL Single-AZ beside MySQL, Multi-AZ and Extended Support (whose usage
+		// type contains the instance usage type); storage is prefixed even in us-east-1.
 		rdsInstance("PostgreSQL", "Single-AZ", "InstanceUsage:db.t4g.micro", f[planner.ItemRDSMicroHour]),
 		rdsInstance("MySQL", "Single-AZ", "InstanceUsage:db.t4g.micro", "0.0170000000"),
 		rdsInstance("PostgreSQL", "Multi-AZ", "Multi-AZUsage:db.t4g.micro", "0.0320000000"),
+		rdsInstance("PostgreSQL", "Single-AZ", "ExtendedSupport-InstanceUsage:db.t4g.micro", "0.1000000000"),
 		rdsStorage("PostgreSQL", "Single-AZ", "RDS:GP3-Storage", f[planner.ItemRDSGp3]),
 		rdsStorage("MySQL", "Single-AZ", "RDS:GP3-Storage", "0.1160000000"),
 		rdsStorage("PostgreSQL", "Multi-AZ", "RDS:Multi-AZ-GP3-Storage", "0.2300000000"),
