@@ -665,7 +665,7 @@ func TestProgramNamesTheStackKey(t *testing.T) {
 		want string
 	}{
 		{"region not priced", map[string]string{"aws:region": "eu-north-1"},
-			`config aws:region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+			`config aws:region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		// baseConfig plans from 2026-11-25: a 2020-only cron has no firing in 2026-11 .. 2027-10.
 		{"schedule never fires", map[string]string{"lambdabridge:schedule": "cron(0 0 1 1 ? 2020)"},
 			"config lambdabridge:schedule: cron(0 0 1 1 ? 2020) does not fire in the 12 months 2026-11 to 2027-10"},

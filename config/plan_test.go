@@ -86,7 +86,7 @@ func TestPlan(t *testing.T) {
 // TestPlanNamesTheKey: a value the planner refuses is a *KeyError naming the stack key that
 // set it, carrying the planner's *InputError on the matching field.
 func TestPlanNamesTheKey(t *testing.T) {
-	const known = "known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2"
+	const known = "known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2"
 	tests := []struct {
 		name  string
 		over  MapSource

@@ -51,6 +51,7 @@ func TestDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner.NotLocal = notLocal
+	runner.Subcommands = map[string][]string{"plan": {"prices"}}
 	flags, err := runner.Flags(ctx)
 	if err != nil {
 		t.Fatal(err)

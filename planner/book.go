@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -107,8 +108,30 @@ type Entry struct {
 	Evidence string `json:"evidence,omitempty"`
 	// Note is a remark for the reader.
 	Note string `json:"note,omitempty"`
+	// PriceList names the AWS Price List product and rate the value was read from, when
+	// it was fetched with `plan prices` (the Price List Query API).
+	PriceList *PriceListRef `json:"priceList,omitempty"`
 
 	from time.Time
+}
+
+// PriceListRef identifies one rate of the AWS Price List: the product (SKU) of a
+// service, its on-demand rate code, and the dates the Price List gives it.
+type PriceListRef struct {
+	// ServiceCode is the Price List service, e.g. "AmazonEC2".
+	ServiceCode string `json:"serviceCode"`
+	// SKU is the product's stock-keeping unit in the Price List.
+	SKU string `json:"sku"`
+	// RateCode is the price dimension's code: SKU.offerTermCode.dimension.
+	RateCode string `json:"rateCode"`
+	// UsageType is the product's usagetype attribute, e.g. "EUC1-NatGateway-Hours".
+	UsageType string `json:"usageType"`
+	// Unit is the Price List's unit of the rate, e.g. "Hrs"; Entry.Unit is the book's.
+	Unit string `json:"unit"`
+	// PublicationDate is when AWS published the Price List document (RFC 3339).
+	PublicationDate string `json:"publicationDate"`
+	// EffectiveDate is when the on-demand term took effect (RFC 3339).
+	EffectiveDate string `json:"effectiveDate"`
 }
 
 // bookFile is the JSON shape of book.json and of an override prices file.
@@ -261,7 +284,30 @@ func validateEntries(scope, item string, entries []Entry) error {
 		if e.Confidence == "derived" && e.Derived == "" {
 			return fmt.Errorf("%s: derived entry does not say how (field \"derived\")", where)
 		}
+		if err := e.PriceList.validate(); err != nil {
+			return fmt.Errorf("%s: priceList: %w", where, err)
+		}
 		e.from, prev = d, d
+	}
+	return nil
+}
+
+// validate checks that a Price List reference names its product, rate and dates.
+func (r *PriceListRef) validate() error {
+	if r == nil {
+		return nil
+	}
+	for _, f := range []struct{ name, value string }{
+		{"serviceCode", r.ServiceCode}, {"sku", r.SKU}, {"rateCode", r.RateCode},
+		{"usageType", r.UsageType}, {"unit", r.Unit},
+		{"publicationDate", r.PublicationDate}, {"effectiveDate", r.EffectiveDate},
+	} {
+		if f.value == "" {
+			return fmt.Errorf("%s is empty", f.name)
+		}
+	}
+	if !strings.HasPrefix(r.RateCode, r.SKU+".") {
+		return fmt.Errorf("rateCode %q is not a rate of SKU %q", r.RateCode, r.SKU)
 	}
 	return nil
 }
@@ -312,7 +358,15 @@ func (b *Book) Lookup(region, item string, asOf time.Time) (Entry, error) {
 
 // unknownRegion is the *InputError on FieldRegion for a region the book does not price.
 func (b *Book) unknownRegion(region string) error {
-	return inputErrorf(FieldRegion, region, "%q is not in the price book; known regions: %s", region, strings.Join(b.Regions(), ", "))
+	return inputErrorf(FieldRegion, region, "%q is not in the price book; known regions: %s; %s", region, strings.Join(b.Regions(), ", "), FetchPricesHint(region))
+}
+
+// FetchPricesHint says which command fetches a region's prices from the AWS Price
+// List and how to plan with them; unknown-region errors end with it.
+func FetchPricesHint(region string) string {
+	file := "prices-" + region + ".json"
+	return fmt.Sprintf("fetch its prices with `go run ./cmd/plan prices --region %s --out %s`, then plan with --region %s --prices %s",
+		region, file, region, file)
 }
 
 // AsyncPayloadLimit returns the asynchronous invocation payload limit in bytes in
@@ -329,4 +383,213 @@ func (b *Book) AsyncPayloadLimit(asOf time.Time) (int64, error) {
 func dateOf(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// History returns a copy of the entries of a regional item, oldest first, or nil when
+// the book does not price that region.
+func (b *Book) History(region, item string) []Entry {
+	entries := b.f.Regions[region][item]
+	if entries == nil {
+		return nil
+	}
+	return append([]Entry(nil), entries...)
+}
+
+// AddEntry returns item history with e as its newest entry: the entries that start
+// before e's effectiveFrom are kept (so --as-of still finds them), those that start on
+// or after it are replaced by e, the newer statement of the same days. Adding the same
+// entry twice gives the same history.
+func AddEntry(history []Entry, e Entry) ([]Entry, error) {
+	d, err := time.Parse(time.DateOnly, e.EffectiveFrom)
+	if err != nil {
+		return nil, fmt.Errorf("new entry: effectiveFrom %q: want YYYY-MM-DD", e.EffectiveFrom)
+	}
+	out := make([]Entry, 0, len(history)+1)
+	for _, old := range history {
+		od, err := time.Parse(time.DateOnly, old.EffectiveFrom)
+		if err != nil {
+			return nil, fmt.Errorf("history: effectiveFrom %q: want YYYY-MM-DD", old.EffectiveFrom)
+		}
+		if od.Before(d) {
+			out = append(out, old)
+		}
+	}
+	return append(out, e), nil
+}
+
+// EncodePrices writes a prices file (the shape --prices and lambdabridge:pricesFile
+// read: schema 1, regional entries only) with each item's entries checked as the book
+// checks them.
+func EncodePrices(w io.Writer, notes []string, regions map[string]map[string][]Entry) error {
+	for region, items := range regions {
+		for item, entries := range items {
+			if !known(RegionalItems, item) {
+				return fmt.Errorf("region %s: item %q is not a regional item of the book", region, item)
+			}
+			if err := validateEntries(region, item, append([]Entry(nil), entries...)); err != nil {
+				return err
+			}
+		}
+	}
+	raw, err := encodeBook(bookFile{Schema: 1, Notes: notes, Regions: regions})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(raw)
+	return err
+}
+
+// UpdateBookFile adds fetched entries (region -> item -> entry) to the price-book file
+// at path (planner/book.json for the maintainer) with AddEntry, so old values stay as
+// history, checks the whole book and rewrites the file in the book's order.
+func UpdateBookFile(path string, fetched map[string]map[string]Entry) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("price book: %w", err)
+	}
+	var f bookFile
+	if err := decodeBook(raw, &f); err != nil {
+		return fmt.Errorf("price book %s: %w", path, err)
+	}
+	if f.Regions == nil {
+		f.Regions = map[string]map[string][]Entry{}
+	}
+	for region, items := range fetched {
+		if f.Regions[region] == nil {
+			f.Regions[region] = map[string][]Entry{}
+		}
+		for item, e := range items {
+			if !known(RegionalItems, item) {
+				return fmt.Errorf("region %s: item %q is not a regional item of the book", region, item)
+			}
+			h, err := AddEntry(f.Regions[region][item], e)
+			if err != nil {
+				return fmt.Errorf("region %s: %s: %w", region, item, err)
+			}
+			f.Regions[region][item] = h
+		}
+	}
+	out, err := encodeBook(f)
+	if err != nil {
+		return err
+	}
+	// Check what is written, as LoadBook will read it.
+	var check bookFile
+	if err := decodeBook(out, &check); err != nil {
+		return fmt.Errorf("price book %s: %w", path, err)
+	}
+	if err := (&Book{f: check}).validate(); err != nil {
+		return fmt.Errorf("price book %s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, out, 0o644); err != nil {
+		return fmt.Errorf("price book: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("price book: %w", err)
+	}
+	return nil
+}
+
+// orderedItems encodes an item map in the book's item order (RegionalItems or
+// GlobalItems), then any other key sorted, so a regenerated book diffs by value.
+type orderedItems struct {
+	order []string
+	items map[string][]Entry
+}
+
+func (o orderedItems) MarshalJSON() ([]byte, error) {
+	keys := make([]string, 0, len(o.items))
+	for _, k := range o.order {
+		if _, ok := o.items[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	var rest []string
+	for k := range o.items {
+		if !known(o.order, k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	keys = append(keys, rest...)
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeJSON(&buf, k); err != nil {
+			return nil, err
+		}
+		buf.WriteByte(':')
+		if err := writeJSON(&buf, o.items[k]); err != nil {
+			return nil, err
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// orderedRegions encodes regions sorted by name, each region's items in book order.
+type orderedRegions map[string]map[string][]Entry
+
+func (r orderedRegions) MarshalJSON() ([]byte, error) {
+	names := make([]string, 0, len(r))
+	for n := range r {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, n := range names {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeJSON(&buf, n); err != nil {
+			return nil, err
+		}
+		buf.WriteByte(':')
+		if err := writeJSON(&buf, orderedItems{RegionalItems, r[n]}); err != nil {
+			return nil, err
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// writeJSON appends v's JSON without HTML escaping (notes say "->", not "-\u003e").
+func writeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode price book: %w", err)
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+	return nil
+}
+
+// encodeBook renders a book file: two-space indentation, global items in GlobalItems
+// order, regions sorted, regional items in RegionalItems order.
+func encodeBook(f bookFile) ([]byte, error) {
+	doc := struct {
+		Schema  int            `json:"schema"`
+		Notes   []string       `json:"notes,omitempty"`
+		Global  *orderedItems  `json:"global,omitempty"`
+		Regions orderedRegions `json:"regions"`
+	}{Schema: f.Schema, Notes: f.Notes, Regions: orderedRegions(f.Regions)}
+	if len(f.Global) > 0 {
+		doc.Global = &orderedItems{GlobalItems, f.Global}
+	}
+	if doc.Regions == nil {
+		doc.Regions = orderedRegions{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("encode price book: %w", err)
+	}
+	return buf.Bytes(), nil
 }

@@ -593,7 +593,7 @@ func TestBadInput(t *testing.T) {
 		want  string // in the error, after the field's name
 	}{
 		{"unknown region", func(in *Input) { in.Region = "mars-east-1" }, FieldRegion,
-			`region: "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+			`region: "mars-east-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		{"empty region", func(in *Input) { in.Region = "" }, FieldRegion, "known regions"},
 		{"compressed larger than raw", func(in *Input) { in.CompressedBytes = 280000 }, FieldCompressedBytes,
 			"compressed size: 280,000 B is larger than the payload size 279,000 B"},

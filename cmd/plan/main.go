@@ -190,6 +190,9 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 // run plans and writes the report to stdout. Measurements and notes go to stdout too,
 // except in JSON mode, where they go to stderr so stdout stays one JSON document.
 func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "prices" {
+		return c.prices(ctx, args[1:], stdout) // prices.go
+	}
 	o, fs, err := c.parseFlags(args, stdout)
 	if err != nil {
 		return err

@@ -342,9 +342,9 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"schedule", []string{"--schedule", "every 10 minutes"}, `plan: --schedule: "every 10 minutes"`},
 		// the planned 12 months start at the test clock (2027-03-10): a 2020-only cron never fires in them
 		{"schedule that never fires", []string{"--schedule", "cron(0 0 1 1 ? 2020)"}, `plan: --schedule: cron(0 0 1 1 ? 2020) does not fire in the 12 months 2027-03 to 2028-02: its year field ends before 2027`},
-		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		{"unknown region lists the known ones", []string{"--region", "eu-north-1"},
-			`plan: --region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`},
+			`plan: --region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json or markdown`},
 		{"timeout", []string{"--timeout", "0s"}, `plan: --timeout 0s: want a positive duration like 30s`},
 		{"timeout form", []string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout`},
@@ -401,7 +401,7 @@ func TestErrorsNameTheFlagOrTheStackKey(t *testing.T) {
 		// the planner's rules (the test clock plans 2027-03 .. 2028-02)
 		{"schedule", "lambdabridge:schedule", "cron(0 0 1 1 ? 2020)", "cron(0 0 1 1 ? 2020) does not fire in the 12 months 2027-03 to 2028-02: its year field ends before 2027", false},
 		{"schedule", "lambdabridge:schedule", "rate(5 weeks)", `"rate(5 weeks)": rate unit: "weeks" unknown; accepted: minute|minutes|hour|hours|day|days`, false},
-		{"region", "aws:region", "eu-north-1", `"eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`, false},
+		{"region", "aws:region", "eu-north-1", `"eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`, false},
 		{"free-tier", "lambdabridge:freeTier", "12-month", `"12-month" is not one of always-free, legacy-12-month, none`, false},
 		{"credits", "lambdabridge:creditsUSD", "-5", "-5 USD is out of range (0 or more US dollars)", false},
 		{"memory", "lambdabridge:memoryMB", "64", "64 MB is out of range (128-10240 MB)", false},
@@ -470,7 +470,7 @@ func TestUnknownRegionInStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, testCLI(nil), "--dir", dir, "--stack", "mars")
-	want := `plan: config aws:region (stack mars): "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-southeast-1, eu-west-1, us-east-1, us-west-2`
+	want := `plan: config aws:region (stack mars): "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`
 	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
 	}

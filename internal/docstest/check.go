@@ -264,6 +264,11 @@ func (c *Checker) CheckCommand(cmd Command) []string {
 		if !known {
 			return []string{fmt.Sprintf("%s: there is no command ./cmd/%s (commands: %s)", cmd, name, strings.Join(c.commandNames(), ", "))}
 		}
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			if sub, ok := c.Commands[name+" "+args[0]]; ok { // a subcommand: its own flags
+				fs, name, args = sub, name+" "+args[0], args[1:]
+			}
+		}
 		var out []string
 		for _, p := range fs.CheckArgs("cmd/"+name, args) {
 			out = append(out, fmt.Sprintf("%s: %s", cmd, p))

@@ -24,6 +24,10 @@ type Runner struct {
 	Bins map[string]string
 	// NotLocal maps a command that a local block may not run to the reason, for the error.
 	NotLocal map[string]string
+	// Subcommands lists, per command, the subcommands with flags of their own
+	// ("plan" -> "prices" for `go run ./cmd/plan prices --region R`): Flags asks each for its
+	// -h and files the flag set under "NAME SUB".
+	Subcommands map[string][]string
 }
 
 // Build builds ./cmd/NAME of the module at root into outDir for each name and returns a
@@ -47,8 +51,8 @@ func Build(ctx context.Context, root, outDir string, names ...string) (*Runner, 
 
 // Usage returns what `go run ./cmd/NAME -h` prints (stdout and stderr; its exit status is
 // not part of the flag list).
-func (r *Runner) Usage(ctx context.Context, name string) (string, error) {
-	out, _, err := r.exec(ctx, name, []string{"-h"})
+func (r *Runner) Usage(ctx context.Context, name string, sub ...string) (string, error) {
+	out, _, err := r.exec(ctx, name, append(sub, "-h"))
 	return out, err
 }
 
@@ -65,6 +69,17 @@ func (r *Runner) Flags(ctx context.Context) (map[string]FlagSet, error) {
 			return nil, fmt.Errorf("./cmd/%s -h: %w", n, err)
 		}
 		all[n] = fs
+		for _, sub := range r.Subcommands[n] {
+			u, err := r.Usage(ctx, n, sub)
+			if err != nil {
+				return nil, err
+			}
+			fs, err := ParseUsage(u)
+			if err != nil {
+				return nil, fmt.Errorf("./cmd/%s %s -h: %w", n, sub, err)
+			}
+			all[n+" "+sub] = fs
+		}
 	}
 	return all, nil
 }
