@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
+	"github.com/lambdabridge/lambdabridge/lambdas"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -94,13 +95,6 @@ type Functions struct {
 // Infra names the functions with it; whatever looks them up (metrics, redrive) should too.
 func FunctionName(namePrefix string, r planner.Role) string { return namePrefix + "-" + string(r) }
 
-// Packages are the main packages built into each role's bootstrap.
-var Packages = map[planner.Role]string{
-	planner.Fetcher: "./lambdas/fetcher",
-	planner.Writer:  "./lambdas/writer",
-	planner.Relay:   "./lambdas/relay",
-}
-
 // role is one function to create: its facts, what it may touch beyond its log group and
 // the DLQ, and its environment.
 type role struct {
@@ -143,10 +137,14 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	}
 
 	build := func(r planner.Role) (pulumi.Archive, error) {
-		dir := filepath.Join(args.BuildDir, string(r))
-		bin, err := args.Build(ctx.Context(), Packages[r], goarch, dir)
+		pkg, err := lambdas.Package(r)
 		if err != nil {
-			return nil, fmt.Errorf("build %s: %w", Packages[r], err)
+			return nil, err
+		}
+		dir := filepath.Join(args.BuildDir, string(r))
+		bin, err := args.Build(ctx.Context(), pkg, goarch, dir)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", pkg, err)
 		}
 		zipPath := filepath.Join(dir, "bootstrap.zip")
 		if err := zipBootstrap(bin, zipPath); err != nil {

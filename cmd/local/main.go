@@ -28,12 +28,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/lambdabridge/lambdabridge/config"
-	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/envvar"
-	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/pipeline"
-	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -83,7 +79,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := o.check(fs); err != nil {
 		return err
 	}
-	start := time.Now()
 	// pgx reads libpq's PG* variables on its own: none inherited from the shell may redirect
 	// the run (the database is --database-url or DATABASE_URL).
 	if removed, err := envvar.UnsetLibpq(); err != nil {
@@ -91,197 +86,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if len(removed) > 0 {
 		fmt.Fprintf(stderr, "local: ignoring %s from the environment (the database is --database-url or DATABASE_URL)\n", strings.Join(removed, ", "))
 	}
-
-	// 1. Plan.
-	cfg, err := config.LoadStack(o.dir, o.stack)
-	if err != nil {
-		return fmt.Errorf("stack %s: %w", o.stack, err)
-	}
-	var sample []byte
-	if o.url == "" {
-		if sample, err = os.ReadFile(o.sample); err != nil {
-			return fmt.Errorf("--sample: %w", err)
-		}
-	}
-	if sample != nil { // plan for what will actually be fetched, as `plan --sample` does
-		gz, err := envelope.Compress(sample)
-		if err != nil {
+	s := &session{o: o, out: stdout, start: time.Now()}
+	defer s.close()
+	for _, step := range []func(context.Context) error{s.plan, s.database, s.servers, s.functions, s.runAll, s.summary} {
+		if err := step(ctx); err != nil {
 			return err
 		}
-		cfg.PayloadBytes, cfg.CompressedBytes = int64(len(sample)), int64(len(gz))
 	}
-	if o.topology != "auto" {
-		// --topology runs that topology locally whatever the stack names; the plan line
-		// then shows the planner's own choice for comparison.
-		cfg.Topology = string(planner.Auto)
-	}
-	plan, err := cfg.Plan()
-	if err != nil {
-		return fmt.Errorf("stack %s: %w", o.stack, err)
-	}
-	rep := plan.Report
-	chosen := rep.Chosen
-	if o.topology != "auto" {
-		chosen = planner.Topology(o.topology)
-		if o.topology == "relay" {
-			chosen = planner.NATInstance
-		}
-	}
-	topo, err := pipeline.TopologyOf(chosen)
-	if err != nil {
-		return fmt.Errorf("--topology: %w", err)
-	}
-	limit := rep.Payload.LimitBytes
-	fmt.Fprintf(stdout, "plan     stack %s: %s, %s, %s raw / %s gzip -> planner chose %s (%s/month in total)\n",
-		o.stack, rep.Region, rep.Schedule, size(rep.Payload.RawBytes), size(rep.Payload.CompressedBytes), rep.Chosen, planner.Money(rep.TotalMonthlyUSD))
-	fmt.Fprintf(stdout, "plan     destination record ~%s of the %s async payload limit in force on %s; running topology %s locally\n",
-		size(rep.Payload.RecordBytes), size(limit), rep.AsOf, topo)
-
-	// 2. Database.
-	dbURL := o.databaseURL
-	if dbURL == "" {
-		dbURL = os.Getenv("DATABASE_URL")
-	}
-	if dbURL == "" {
-		return errors.New("no PostgreSQL: set DATABASE_URL or --database-url (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); " +
-			"to start one: `pg_ctlcluster 15 main start` (Debian), or run scripts/test, which starts a throwaway cluster")
-	}
-	before, err := countRows(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "database %s: fetches has %d rows\n", redact(dbURL), before)
-
-	// 3. Servers: the dead-letter queue, the source.
-	root, err := sqslocal.ModuleRoot(o.dir)
-	if err != nil {
-		return err
-	}
-	sq, err := sqslocal.Start(ctx, root)
-	if err != nil {
-		if errors.Is(err, sqslocal.ErrNotInstalled) {
-			return fmt.Errorf("%w — the local dead-letter queue needs Node.js 20+ and `npm ci` in %s", err, root)
-		}
-		return err
-	}
-	defer sq.Stop()
-	fmt.Fprintf(stdout, "sqs      fauxqs (real SQS API) at %s\n", sq.Endpoint)
-	sourceURL := o.url
-	var src *pipeline.Source
-	if sourceURL == "" {
-		src = pipeline.NewSource(sample)
-		defer src.Close()
-		src.SetMode(sourceModes[o.sourceMode])
-		sourceURL = src.URL()
-		fmt.Fprintf(stdout, "source   %s (%s) served at %s, answering %s\n", o.sample, size(int64(len(sample))), sourceURL, o.sourceMode)
-	} else {
-		fmt.Fprintf(stdout, "source   %s\n", sourceURL)
-	}
-
-	// 4. Build the bootstraps and start them under the emulator.
-	logPath := o.logs
-	if logPath == "" {
-		logPath = filepath.Join(o.outDir, "functions.log")
-	}
-	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
-		return err
-	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return fmt.Errorf("--logs: %w", err)
-	}
-	defer logFile.Close()
-	emu := &pipeline.Emulator{ModuleRoot: root, OutDir: o.outDir, Output: logFile}
-	pkgs := []string{pipeline.FetchPackage, pipeline.WritePackage}
-	if topo == pipeline.Relay {
-		pkgs = []string{pipeline.RelayPackage}
-	}
-	if err := emu.Prepare(ctx, pkgs...); err != nil {
-		return err
-	}
-	for _, b := range emu.Built {
-		st, err := os.Stat(b.Path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, b.Path)
-		fmt.Fprintf(stdout, "build    %s -> %s (linux/amd64 for the emulator, %s) in %s\n", b.Package, rel, size(st.Size()), b.Duration.Round(100*time.Millisecond))
-	}
-
-	po := pipeline.DefaultOptions()
-	po.Topology, po.Runtime, po.DatabaseURL, po.SQSEndpoint = topo, emu, dbURL, sq.Endpoint
-	po.Clock = lambdaasync.NewScaledClock(time.Now(), o.timeScale)
-	po.MaxRetries, po.MaxEventAge = cfg.MaxRetries, time.Duration(cfg.MaxEventAgeSeconds)*time.Second
-	po.AsyncLimitBytes, po.Spill = limit, o.spill || cfg.Spill
-	po.Source.Config.URL, po.Source.Config.Timeout, po.Source.Config.ExpectJSON = sourceURL, 10*time.Second, true
-	if o.duplicates > 0 {
-		po.Duplicates = func(fn, _ string) int {
-			if fn == "writer" {
-				return o.duplicates
-			}
-			return 0
-		}
-	}
-	po.Log = stdout
-	p, err := pipeline.New(ctx, po)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	fmt.Fprintf(stdout, "lambda   functions running under aws-lambda-rie (logs: %s); async: %d retries (waits 1 min, 2 min), max event age %s, onFailure -> %s\n",
-		logPath, po.MaxRetries, po.MaxEventAge, p.DLQURL)
-	fmt.Fprintf(stdout, "clock    Lambda time runs %gx real time (\"at +m:ss\" is Lambda time since the run's event; function run times are scaled too)\n", o.timeScale)
-
-	// 5. Runs.
-	sched, err := planner.ParseSchedule(rep.Schedule)
-	if err != nil {
-		return err
-	}
-	at := time.Now().UTC().Truncate(time.Minute)
-	for i := 0; i < o.runs; i++ {
-		if _, err := p.Run(ctx, at); err != nil {
-			return err
-		}
-		next, ok := sched.Next(at)
-		if !ok {
-			break
-		}
-		at = next
-	}
-
-	// 6. Redrive what the writer could not store, then report.
-	ss, ws := p.Stats()
-	if ws.RetriesExhausted+ws.EventAgeExceeded > 0 {
-		c, err := p.Redrive(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "redrive  %d redriven, %d left\n", c.Redriven, c.Left())
-	}
-	after, err := countRows(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	depth, err := p.DLQDepth(ctx)
-	if err != nil {
-		return err
-	}
-	audit := "n/a"
-	if rows, err := pipeline.Rows(ctx, dbURL); err == nil {
-		a := pipeline.Compare(p.Ledger().Expected(), rows)
-		if len(a.Lost) == 0 {
-			audit = "every fetch handed to the writer (or relayed) is stored"
-		} else {
-			audit = fmt.Sprintf("%d fetches handed to the writer are NOT stored", len(a.Lost))
-		}
-	}
-	flow := fmt.Sprintf("%d fetched, %d failed to fetch; writer %d deliveries, %d failed", ss.Successes, ss.RetriesExhausted+ss.EventAgeExceeded,
-		ws.Deliveries, ws.RetriesExhausted+ws.EventAgeExceeded)
-	if topo == pipeline.Relay {
-		flow = fmt.Sprintf("relay fetched and stored %d, %d failed", ss.Successes, ss.RetriesExhausted+ss.EventAgeExceeded)
-	}
-	fmt.Fprintf(stdout, "summary  %d runs: %s; rows written %d (fetches now has %d rows); %s; dead-letter queue holds %d; took %s\n",
-		o.runs, flow, after-before, after, audit, depth, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 

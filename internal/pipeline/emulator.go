@@ -22,7 +22,8 @@ type Emulator struct {
 	ModuleRoot, OutDir string
 	// Output receives the emulators' and functions' logs (nil: kept in memory only).
 	Output io.Writer
-	// Timeout is the function timeout the emulator enforces (default 30 s).
+	// Timeout overrides every function's timeout when set; by default each function runs
+	// with its Spec.Timeout (the one infra deploys), or the emulator's 30 s without one.
 	Timeout time.Duration
 
 	mu        sync.Mutex
@@ -88,8 +89,12 @@ func (e *Emulator) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
+	timeout := s.Timeout
+	if e.Timeout > 0 {
+		timeout = e.Timeout
+	}
 	f, err := rie.Start(ctx, rie.Options{Emulator: e.emulator, Bootstrap: bin, Env: env, FunctionName: "lambdabridge-local-" + s.Name,
-		Timeout: e.Timeout, Output: e.Output})
+		Timeout: timeout, Output: e.Output})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start %s (%s) under the emulator: %w", s.Name, filepath.Base(filepath.Dir(bin)), err)
 	}

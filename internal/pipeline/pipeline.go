@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
@@ -44,38 +45,59 @@ import (
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/redrive"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
+	"github.com/lambdabridge/lambdabridge/lambdas"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
-// Topology is the shape of the local pipeline.
+// Topology is the local pipeline's shape. Egress does not exist on one machine, so a planner
+// topology runs locally as its handoff (planner.Shape.Handoff): the three relay topologies
+// (nat-gateway, nat-instance, ipv6) all run as Relay.
 type Topology string
 
-// Local topologies. The three relay topologies of the planner (nat-gateway, nat-instance,
-// ipv6) differ only in network egress, which does not exist locally: they all run as Relay.
+// Local topologies, one per handoff of the planner's table.
 const (
 	Destination Topology = "destination"
 	S3Handoff   Topology = "s3"
 	Relay       Topology = "relay"
 )
 
-// TopologyOf maps a planner topology to the local one.
-func TopologyOf(t planner.Topology) (Topology, error) {
-	switch t {
-	case planner.Destination:
-		return Destination, nil
-	case planner.S3:
-		return S3Handoff, nil
-	case planner.NATGateway, planner.NATInstance, planner.IPv6:
-		return Relay, nil
-	}
-	return "", fmt.Errorf("topology %q: want destination, s3, nat-gateway, nat-instance or ipv6", t)
+// handoffs is the one mapping from local topologies to the planner's parts.
+var handoffs = map[Topology]planner.Handoff{
+	Destination: planner.HandoffRecord,
+	S3Handoff:   planner.HandoffObject,
+	Relay:       planner.HandoffNone,
 }
 
-// Bucket is the local handoff bucket; KeyPrefix is where the fetcher puts envelopes.
-const (
-	Bucket    = "lambdabridge-local"
-	KeyPrefix = "fetches/"
-)
+// TopologyOf maps a planner topology to the local one that runs its handoff.
+func TopologyOf(t planner.Topology) (Topology, error) {
+	s, err := planner.ShapeOf(t)
+	if err != nil {
+		return "", err
+	}
+	for local, h := range handoffs {
+		if h == s.Handoff {
+			return local, nil
+		}
+	}
+	return "", fmt.Errorf("topology %s: its handoff %q has no local pipeline", t, s.Handoff)
+}
+
+// Shape is the parts the local topology runs: those of the first planner topology (in
+// tie-break order) with its handoff.
+func (t Topology) Shape() (planner.Shape, error) {
+	h, ok := handoffs[t]
+	if ok {
+		for _, top := range planner.AllTopologies {
+			if s, _ := planner.ShapeOf(top); s.Handoff == h {
+				return s, nil
+			}
+		}
+	}
+	return planner.Shape{}, fmt.Errorf("local topology %q: want destination, s3 or relay", t)
+}
+
+// Bucket is the local handoff bucket.
+const Bucket = "lambdabridge-local"
 
 // Options configures a pipeline. Start from DefaultOptions.
 type Options struct {
@@ -106,11 +128,23 @@ type Options struct {
 }
 
 // DefaultOptions are the defaults of the stack config: 2 retries, 1 hour event age
-// (maxEventAgeSeconds default 3600), the real clock, the 1 MB async limit, and the fetcher's
-// default source settings (set Source.Config.URL).
+// (maxEventAgeSeconds default 3600), the real clock, the async limit the price book has in
+// force today, and the fetcher's default source settings (set Source.Config.URL).
 func DefaultOptions() Options {
 	return Options{Topology: Destination, Source: fetcher.NewSourceSettings(""), Clock: lambdaasync.RealClock{},
-		MaxRetries: 2, MaxEventAge: time.Hour, AsyncLimitBytes: 1 << 20}
+		MaxRetries: 2, MaxEventAge: time.Hour, AsyncLimitBytes: asyncLimitToday()}
+}
+
+// asyncLimitToday is the embedded price book's async payload limit in force today.
+func asyncLimitToday() int64 {
+	book, err := planner.LoadBook("")
+	if err == nil {
+		var limit int64
+		if limit, err = book.AsyncPayloadLimit(time.Now()); err == nil {
+			return limit
+		}
+	}
+	panic(fmt.Sprintf("pipeline: the embedded price book has no async payload limit for today: %v", err))
 }
 
 // Pipeline is a running local deployment.
@@ -127,6 +161,7 @@ type Pipeline struct {
 	relayFn  lambdaasync.Function // the relay, for redrive to run failed events again
 	stops    []func()
 	ledger   *Ledger
+	shape    planner.Shape // the parts o.Topology runs
 
 	mu       sync.Mutex
 	runs     int
@@ -152,13 +187,18 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 			started.Close()
 		}
 	}()
-	needS3 := o.Topology == S3Handoff || (o.Topology == Destination && o.Spill)
+	shape, err := o.Topology.Shape()
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p.shape = shape
+	needS3 := shape.NeedsBucket(o.Spill)
 	// The AWS SDK's own variables (credentials, region, the local S3 endpoint): the handlers'
 	// settings are rendered below.
 	sdk := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 	bucket := ""
 	if needS3 {
-		if p.s3, err = NewS3(Bucket, KeyPrefix); err != nil {
+		if p.s3, err = NewS3(Bucket, blob.DefaultPrefix); err != nil {
 			return nil, err
 		}
 		p.stops = append(p.stops, p.s3.Close)
@@ -177,9 +217,9 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	dlq := lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL}
 
 	fetch := fetcher.NewSettings(o.Source.Config.URL, o.AsyncLimitBytes)
-	fetch.Source, fetch.Bucket, fetch.KeyPrefix, fetch.ForcePathStyle = o.Source, bucket, KeyPrefix, needS3
-	fetch.Spill = o.Spill && o.Topology == Destination
-	if o.Topology == S3Handoff {
+	fetch.Source, fetch.Bucket, fetch.KeyPrefix, fetch.ForcePathStyle = o.Source, bucket, blob.DefaultPrefix, needS3
+	fetch.Spill = shape.Spills(o.Spill)
+	if shape.Handoff == planner.HandoffObject {
 		fetch.Mode = fetcher.ModeS3
 	}
 	db := store.Config{URL: o.DatabaseURL}
@@ -196,9 +236,9 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		return opts
 	}
 
-	if o.Topology == Relay {
+	if shape.SingleFunction() {
 		rs := relay.Settings{Source: o.Source, AsyncLimitBytes: o.AsyncLimitBytes, Store: db}
-		if p.relayFn, err = p.start(ctx, Spec{Name: "relay", Package: RelayPackage, Env: merge(sdk, rs.Env())}); err != nil {
+		if p.relayFn, err = p.start(ctx, specOf(planner.Relay, merge(sdk, rs.Env()))); err != nil {
 			return nil, err
 		}
 		if p.sched, err = lambdaasync.New(p.relayFn, asyncCfg("relay"), queueOpts("relay")...); err != nil {
@@ -207,18 +247,18 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		return p, nil
 	}
 
-	if p.writerFn, err = p.start(ctx, Spec{Name: "writer", Package: WritePackage, Env: merge(sdk, write.Env())}); err != nil {
+	if p.writerFn, err = p.start(ctx, specOf(planner.Writer, merge(sdk, write.Env()))); err != nil {
 		return nil, err
 	}
 	if p.writerQ, err = lambdaasync.New(p.writerFn, asyncCfg("writer"), queueOpts("writer")...); err != nil {
 		return nil, err
 	}
-	fn, err := p.start(ctx, Spec{Name: "fetcher", Package: FetchPackage, Env: merge(sdk, fetch.Env())})
+	fn, err := p.start(ctx, specOf(planner.Fetcher, merge(sdk, fetch.Env())))
 	if err != nil {
 		return nil, err
 	}
 	cfg := asyncCfg("fetcher")
-	if o.Topology == Destination {
+	if shape.OnSuccess(planner.Fetcher) == planner.Writer {
 		cfg.OnSuccess = lambdaasync.PayloadLimit(writerDestination{p}, o.AsyncLimitBytes)
 	} else {
 		fn = p.notifyAfter(fn)
@@ -227,6 +267,17 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// specOf is the function of role r: its bootstrap package, its environment, and the timeout
+// infra deploys for the role (planner.Function.TimeoutSeconds).
+func specOf(r planner.Role, env map[string]string) Spec {
+	s := Spec{Name: string(r), Env: env}
+	s.Package, _ = lambdas.Package(r)
+	if f, err := planner.FunctionOf(r); err == nil {
+		s.Timeout = time.Duration(f.TimeoutSeconds) * time.Second
+	}
+	return s
 }
 
 func merge(ms ...map[string]string) map[string]string {
@@ -328,12 +379,7 @@ func (p *Pipeline) Run(ctx context.Context, at time.Time) (Run, error) {
 	return run, err
 }
 
-func (p *Pipeline) scheduledName() string {
-	if p.o.Topology == Relay {
-		return "relay"
-	}
-	return "fetcher"
-}
+func (p *Pipeline) scheduledName() string { return string(p.shape.Scheduled()) }
 
 func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
 	line := fmt.Sprintf("  %-8s %s after %d attempt(s)", fn, r.Condition, r.Attempts)
@@ -354,7 +400,7 @@ func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
 // again is hidden for one second (real time), then visible to the next Redrive.
 func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) {
 	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: p.writerFn, Wait: 0, Visibility: time.Second, Log: prefixWriter{p.log, "  redrive  "}}
-	if p.o.Topology == Relay {
+	if p.shape.SingleFunction() {
 		r.Rerun = p.relayFn
 	}
 	return r.Run(ctx, 0)

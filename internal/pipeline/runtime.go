@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -17,13 +18,14 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/relay"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/lambdas"
 )
 
-// The handler packages the pipeline runs (bootstrap main packages).
+// The handler packages the pipeline runs (bootstrap main packages, named by package lambdas).
 const (
-	FetchPackage = "./lambdas/fetcher"
-	WritePackage = "./lambdas/writer"
-	RelayPackage = "./lambdas/relay"
+	FetchPackage = lambdas.Fetcher
+	WritePackage = lambdas.Writer
+	RelayPackage = lambdas.Relay
 )
 
 // Spec says which function to start and with what environment (the variables infra sets).
@@ -34,6 +36,8 @@ type Spec struct {
 	Package string
 	// Env is the function's environment.
 	Env map[string]string
+	// Timeout is the function's timeout (0: the runtime's default).
+	Timeout time.Duration
 }
 
 // ARN is the function ARN used in records for a local function name.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,30 @@ func TestTopologyOf(t *testing.T) {
 	}
 	if _, err := TopologyOf("lambda"); err == nil {
 		t.Error("TopologyOf(lambda) accepted")
+	}
+}
+
+// TestLocalShapes: each local topology runs the parts of a planner topology with its
+// handoff, and each function runs with the timeout infra deploys for its role.
+func TestLocalShapes(t *testing.T) {
+	for local, want := range map[Topology][]planner.Role{
+		Destination: {planner.Fetcher, planner.Writer},
+		S3Handoff:   {planner.Fetcher, planner.Writer},
+		Relay:       {planner.Relay},
+	} {
+		s, err := local.Shape()
+		if err != nil || !slices.Equal(s.Functions, want) {
+			t.Errorf("%s: %v (%v), want functions %v", local, s.Functions, err, want)
+		}
+		for _, r := range s.Functions {
+			f, _ := planner.FunctionOf(r)
+			if got := specOf(r, nil).Timeout; got != time.Duration(f.TimeoutSeconds)*time.Second || got == 0 {
+				t.Errorf("%s: local timeout %v, infra deploys %d s", r, got, f.TimeoutSeconds)
+			}
+		}
+	}
+	if _, err := Topology("nat").Shape(); err == nil {
+		t.Error(`Topology("nat").Shape() accepted`)
 	}
 }
 
