@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdabridge/lambdabridge/handlers/envvar/envvartest"
 	"github.com/lambdabridge/lambdabridge/handlers/source"
 )
 
@@ -50,17 +51,7 @@ func TestSettingsEnvRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			env := tc.s.Env()
-			if !reflect.DeepEqual(env, tc.env) {
-				t.Errorf("Env() = %v\nwant     %v", env, tc.env)
-			}
-			got, err := SettingsFromEnv(func(k string) string { return env[k] })
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.s) {
-				t.Errorf("parsed back %+v\nwant        %+v", got, tc.s)
-			}
+			envvartest.RoundTrip(t, tc.s, tc.env, Settings.Env, SettingsFromEnv)
 		})
 	}
 }

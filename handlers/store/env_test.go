@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lambdabridge/lambdabridge/handlers/envvar"
+	"github.com/lambdabridge/lambdabridge/handlers/envvar/envvartest"
 	"github.com/lambdabridge/lambdabridge/internal/testdb"
 )
 
@@ -54,17 +54,7 @@ func TestConfigEnvRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			env := tc.c.Env()
-			if !reflect.DeepEqual(env, tc.env) {
-				t.Errorf("Env() = %v\nwant     %v", env, tc.env)
-			}
-			got, err := ConfigFromEnv(envOf(env))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.c) {
-				t.Errorf("parsed back %+v\nwant        %+v", got, tc.c)
-			}
+			envvartest.RoundTrip(t, tc.c, tc.env, Config.Env, ConfigFromEnv)
 		})
 	}
 }
