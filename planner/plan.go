@@ -1,10 +1,15 @@
 // Package planner answers "which topology should carry this scheduled fetch into a
 // VPC database, and what will it cost?" from a schedule, a measured payload, a
 // region and a free-tier standing. It is pure logic over an embedded, dated,
-// sourced price book (book.json): no AWS SDK, no Pulumi. Plan estimates every
-// topology, checks the destination record against the async payload limit in
-// force, and chooses the cheapest valid one; Render prints the report as text,
-// JSON or Markdown.
+// sourced price book (book.json): no AWS SDK, no Pulumi.
+//
+// It owns the one description of each topology: ShapeOf gives its parts (the
+// function roles, the handoff, the egress; the bucket, S3 endpoint, onSuccess
+// destination and alarms derive from them), which infra provisions, the local
+// pipeline runs and the report prints. Plan estimates every topology, checks the
+// destination record against the async payload limit in force, and chooses the
+// cheapest valid one (or the one asked for); Render prints the report as text,
+// JSON or Markdown. Bad input is an *InputError naming its Field.
 package planner
 
 import (
