@@ -10,8 +10,9 @@
 //	go run ./cmd/plan --measure https://api.example.com/items --format json
 //	go run ./cmd/plan --payload 279KB --compressed 19KB --region ap-northeast-1
 //
-// Exit status: 0 on success, 2 on bad input (the message names the flag or config key and the
-// accepted form), 1 on a runtime failure (the network during --measure, writing the report).
+// Exit status (internal/exitcode): 0 on success, 2 on bad input (the message names the flag or
+// config key and the accepted form), 1 on a runtime failure (the network during --measure,
+// writing the report), 3 when a gate fails (the total exceeds --max-monthly).
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -39,13 +41,6 @@ func main() {
 	stop()
 	os.Exit(code)
 }
-
-// Exit codes.
-const (
-	exitOK      = 0
-	exitFailure = 1 // runtime failure: network, I/O
-	exitUsage   = 2 // bad input: flag, config key, stack file, sample file
-)
 
 // resolver looks up a host's addresses; *net.Resolver satisfies it.
 type resolver interface {
@@ -66,27 +61,20 @@ func defaultCLI() *cli {
 	return &cli{now: time.Now, resolver: net.DefaultResolver, client: &http.Client{}}
 }
 
-// usageError is bad input: exit status 2.
-type usageError struct{ err error }
+// usagef is bad input (exit status 2) with a formatted message.
+func usagef(format string, a ...any) error {
+	return &exitcode.UsageError{Err: fmt.Errorf(format, a...)}
+}
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
-
-// main runs the command and maps its error to a message on stderr and an exit status.
+// main runs the command and maps its error to a message on stderr (printed once) and an
+// exit status (internal/exitcode).
 func (c *cli) main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := c.run(ctx, args, stdout, stderr)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.As(err, new(*usageError)):
+	code := exitcode.Of(err)
+	if code != exitcode.OK {
 		fmt.Fprintf(stderr, "plan: %v\n", err)
-		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "plan: %v\n", err)
-		return exitFailure
 	}
+	return code
 }
 
 // keyFlag is a flag that overrides one config key; its value goes through config.Set, the
@@ -249,10 +237,10 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // source); other bad input is a usage error as it is, and anything else a runtime failure.
 func (o options) explain(err error) error {
 	if ke := (*config.KeyError)(nil); errors.As(err, &ke) {
-		return &usageError{errors.New(ke.Describe(o.source))}
+		return &exitcode.UsageError{Err: errors.New(ke.Describe(o.source))}
 	}
 	if errors.Is(err, planner.ErrBadInput) {
-		return &usageError{err}
+		return &exitcode.UsageError{Err: err}
 	}
 	return fmt.Errorf("plan: %w", err)
 }
@@ -288,7 +276,7 @@ func (c *cli) loadConfig(o *options, info io.Writer) (config.Config, error) {
 	}
 	cfg, err := config.LoadStack(o.dir, o.stack)
 	if err != nil {
-		return config.Config{}, &usageError{err}
+		return config.Config{}, &exitcode.UsageError{Err: err}
 	}
 	// A relative pricesFile in a stack file is relative to the project, as for the program.
 	if cfg.PricesFile != "" && !filepath.IsAbs(cfg.PricesFile) {
