@@ -106,7 +106,8 @@ func TestDefaultsPlanTheDevStack(t *testing.T) {
 
 	// No flags at all: the dev stack of the current directory, as a text table.
 	r := run(t, testCLI(nil))
-	if r.code != 0 || !strings.Contains(r.stdout, "lambdabridge plan: ap-northeast-1, as of 2027-03-10") {
+	// The headline: the chosen topology and the stack's total (common $21.01 included).
+	if r.code != 0 || !strings.Contains(r.stdout, "lambdabridge plan: destination, $21.01/month in total (ap-northeast-1, as of 2027-03-10") {
 		t.Fatalf("no flags: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 
@@ -310,8 +311,8 @@ func TestJSONContract(t *testing.T) {
 func TestTextAndMarkdown(t *testing.T) {
 	dir := fixtureDir(t)
 	for format, want := range map[string]string{
-		"text":     "lambdabridge plan: ap-northeast-1",
-		"markdown": "| topology | valid |",
+		"text":     "(ap-northeast-1, as of 2027-03-10, free tier always-free)",
+		"markdown": "| topology | valid | free tier | own | total |",
 	} {
 		r := run(t, testCLI(nil), "--dir", dir, "--format", format)
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
