@@ -134,8 +134,9 @@ func recordText(pct float64, fits bool) string {
 	return fmt.Sprintf("%.2f%% of the limit (does not fit)", pct)
 }
 
-// rows are the diff as (what, baseline, current, change) rows, headline figures first.
-func (d Diff) rows() [][4]string {
+// Rows are the diff as (what, baseline, this plan, change) rows: the total and the chosen
+// topology first, then the topologies, the record and the inputs that changed.
+func (d Diff) Rows() [][4]string {
 	rows := [][4]string{
 		{"total", Money(d.BaseTotalMonthlyUSD) + "/month", Money(d.TotalMonthlyUSD) + "/month", SignedMoney(d.DeltaMonthlyUSD)},
 		{"chosen", string(d.BaseChosen), string(d.Chosen), changed(d.BaseChosen != d.Chosen)},
@@ -173,7 +174,7 @@ func changed(b bool) string {
 // comment).
 func RenderDiff(w io.Writer, d Diff, base, format string) error {
 	var b strings.Builder
-	rows := d.rows()
+	rows := d.Rows()
 	switch format {
 	case "text":
 		fmt.Fprintf(&b, "against %s: %s\n", base, d.Headline())

@@ -133,3 +133,23 @@ nat    ap-northeast-1  rate(10 minutes)  4,380         279 KB / 19 KB           
 		t.Errorf("stacks markdown:\n%s", b.String())
 	}
 }
+
+func TestCheckGate(t *testing.T) {
+	r := mustPlan(t, seed()) // $21.01 in total
+	for _, tt := range []struct {
+		max    float64
+		passed bool
+		text   string
+	}{
+		{25, true, "budget passed: $21.01/month is within $25.00/month"},
+		{21.01, true, "budget passed: $21.01/month is within $21.01/month"}, // equal passes
+		// 21.01 - 20 = 1.01 over.
+		{20, false, "budget FAILED: $21.01/month exceeds $20.00/month by $1.01"},
+		{21.009999, false, "budget FAILED: $21.01/month exceeds $21.01/month by <$0.01"},
+	} {
+		g := CheckGate(r, tt.max)
+		if g.Passed != tt.passed || g.String() != tt.text || g.TotalMonthlyUSD != 21.01 {
+			t.Errorf("max %v: %+v %q; want passed %v, %q", tt.max, g, g.String(), tt.passed, tt.text)
+		}
+	}
+}

@@ -177,6 +177,9 @@ type Exploration struct {
 	// AlarmRecordBytes is the record size the record-size alarm fires at
 	// (DefaultRecordAlarmPercent of the limit in force).
 	AlarmRecordBytes int64
+	// Spill is the input's Spill: a record too big for the limit goes to S3 instead of
+	// making destination invalid.
+	Spill bool
 }
 
 // Explore plans in with book (Plan) and explores around it: the what-if and the chart's
@@ -189,7 +192,7 @@ func Explore(in Input, book *Book) (*Exploration, error) {
 	in = Defaults(in)
 	auto := in
 	auto.Topology = Auto
-	x := &Exploration{Report: r, AlarmRecordBytes: r.Payload.LimitBytes * DefaultRecordAlarmPercent / 100}
+	x := &Exploration{Report: r, AlarmRecordBytes: r.Payload.LimitBytes * DefaultRecordAlarmPercent / 100, Spill: in.Spill}
 	if in.Topology != "" && in.Topology != Auto {
 		x.WhatIf.Requested = in.Topology
 	}

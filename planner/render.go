@@ -294,6 +294,16 @@ func RenderShort(w io.Writer, r *Report, format string) error {
 	return err
 }
 
+// Cells are the line as the reports print it: item, quantity with its unit, free allowance
+// ("" when none), unit price (exact), monthly (Money).
+func (l CostLine) Cells() [5]string {
+	free := ""
+	if l.FreeQuantity > 0 {
+		free = qty(l.FreeQuantity)
+	}
+	return [5]string{l.Item, qty(l.Quantity) + " " + l.Unit, free, unitPrice(l.UnitUSD), Money(l.MonthlyUSD)}
+}
+
 func writeLines(tw io.Writer, indent string, ls []CostLine) {
 	for _, l := range ls {
 		free := ""

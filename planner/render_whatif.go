@@ -20,7 +20,7 @@ func RenderWhatIf(w io.Writer, wi WhatIf, format string) error {
 	case "text":
 		b.WriteString(intro + "\n")
 		for _, a := range []Axis{wi.Payload, wi.Schedule} {
-			b.WriteString(axisTitle(a) + ":\n")
+			b.WriteString(a.Title() + ":\n")
 			for _, l := range axisLines(a) {
 				b.WriteString("  " + l + "\n")
 			}
@@ -28,13 +28,13 @@ func RenderWhatIf(w io.Writer, wi WhatIf, format string) error {
 	case "markdown":
 		fmt.Fprintf(&b, "#### What if\n\n%s.\n", strings.TrimPrefix(intro, "what-if: "))
 		for _, a := range []Axis{wi.Payload, wi.Schedule} {
-			fmt.Fprintf(&b, "\n**%s**\n\n| from | what changes | total before | total after |\n|---|---|---:|---:|\n", mdEscape(axisTitle(a)))
-			fmt.Fprintf(&b, "| %s | start: %s | | %s |\n", mdEscape(pointLabel(a.Name, a.Start)), mdEscape(verdictAt(a.Start)), Money(a.Start.TotalMonthlyUSD))
+			fmt.Fprintf(&b, "\n**%s**\n\n| from | what changes | total before | total after |\n|---|---|---:|---:|\n", mdEscape(a.Title()))
+			fmt.Fprintf(&b, "| %s | start: %s | | %s |\n", mdEscape(a.Label(a.Start)), mdEscape(a.Start.Verdict()), Money(a.Start.TotalMonthlyUSD))
 			for _, c := range a.Changes {
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(pointLabel(a.Name, c.After)), mdEscape(changeText(c)), Money(c.Before.TotalMonthlyUSD), Money(c.After.TotalMonthlyUSD))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(a.Label(c.After)), mdEscape(c.Text()), Money(c.Before.TotalMonthlyUSD), Money(c.After.TotalMonthlyUSD))
 			}
-			fmt.Fprintf(&b, "| %s | end: %s | | %s |\n", mdEscape(pointLabel(a.Name, a.End)), mdEscape(verdictAt(a.End)), Money(a.End.TotalMonthlyUSD))
-			if n := neverChosen(a); n != "" {
+			fmt.Fprintf(&b, "| %s | end: %s | | %s |\n", mdEscape(a.Label(a.End)), mdEscape(a.End.Verdict()), Money(a.End.TotalMonthlyUSD))
+			if n := a.NeverChosen(); n != "" {
 				fmt.Fprintf(&b, "\n%s\n", mdEscape(n))
 			}
 		}
@@ -45,8 +45,9 @@ func RenderWhatIf(w io.Writer, wi WhatIf, format string) error {
 	return err
 }
 
-// axisTitle names the axis and its range.
-func axisTitle(a Axis) string {
+// Title names the axis and its range: "payload x1 to x100 at the measured 14.7:1 (279 KB to
+// 27.90 MB raw)", "schedule rate(1 day) to rate(1 minute) (30.42 to 43,800 runs a month)".
+func (a Axis) Title() string {
 	if a.Name == "payload" {
 		ratio := 0.0
 		if a.Start.CompressedBytes > 0 {
@@ -58,10 +59,10 @@ func axisTitle(a Axis) string {
 		strings.TrimSuffix(FormatRuns(a.Start.RunsPerMonth), " runs"), FormatRuns(a.End.RunsPerMonth))
 }
 
-// pointLabel names a point of the axis: "x39.24 (745,576 B compressed, 10.95 MB raw)" or
+// Label names a point of the axis: "x39.24 (745,576 B compressed, 10.95 MB raw)" or
 // "rate(7 minutes) (6,257.14 runs a month)".
-func pointLabel(axis string, p Point) string {
-	if axis == "payload" {
+func (a Axis) Label(p Point) string {
+	if a.Name == "payload" {
 		return fmt.Sprintf("%s (%s B compressed, %s raw)", multiplier(p.Multiplier), groupInt(p.CompressedBytes), FormatSize(p.RawBytes))
 	}
 	return fmt.Sprintf("%s (%s a month)", p.Schedule, FormatRuns(p.RunsPerMonth))
@@ -75,8 +76,8 @@ func multiplier(m float64) string {
 	return fmt.Sprintf("x%.2f", m)
 }
 
-// verdictAt is the choice at a point: "destination, $21.01/month, fits the free tier".
-func verdictAt(p Point) string {
+// Verdict is the choice at the point: "destination, $21.01/month, fits the free tier".
+func (p Point) Verdict() string {
 	fit := "does not fit the free tier"
 	if p.FitsFreeTier {
 		fit = "fits the free tier"
@@ -84,9 +85,9 @@ func verdictAt(p Point) string {
 	return fmt.Sprintf("%s, %s/month, %s", p.Chosen, Money(p.TotalMonthlyUSD), fit)
 }
 
-// changeText says what changes at c, e.g. "destination stops fitting (record 996,152 B);
-// s3 is chosen instead of destination, and does not fit the free tier".
-func changeText(c Change) string {
+// Text says what changes, e.g. "destination stops fitting (record 996,152 B); s3 is chosen
+// instead of destination; s3 does not fit the free tier".
+func (c Change) Text() string {
 	var parts []string
 	if c.Has(ChangeDestinationInvalid) {
 		parts = append(parts, fmt.Sprintf("destination stops fitting (record %s B)", groupInt(c.After.RecordBytes)))
@@ -109,8 +110,9 @@ func changeText(c Change) string {
 	return strings.Join(parts, "; ")
 }
 
-// neverChosen names the topologies valid somewhere on the axis but never the cheapest.
-func neverChosen(a Axis) string {
+// NeverChosen names the topologies valid somewhere on the axis but never the cheapest, in a
+// sentence, or "" when there are none.
+func (a Axis) NeverChosen() string {
 	winners := a.Winners()
 	var never []string
 	for _, t := range AllTopologies {
@@ -131,15 +133,15 @@ func neverChosen(a Axis) string {
 
 // axisLines are the text lines of one axis.
 func axisLines(a Axis) []string {
-	out := []string{fmt.Sprintf("%s: %s", pointLabel(a.Name, a.Start), verdictAt(a.Start))}
+	out := []string{fmt.Sprintf("%s: %s", a.Label(a.Start), a.Start.Verdict())}
 	for _, c := range a.Changes {
-		out = append(out, fmt.Sprintf("from %s: %s: %s -> %s/month", pointLabel(a.Name, c.After), changeText(c), Money(c.Before.TotalMonthlyUSD), Money(c.After.TotalMonthlyUSD)))
+		out = append(out, fmt.Sprintf("from %s: %s: %s -> %s/month", a.Label(c.After), c.Text(), Money(c.Before.TotalMonthlyUSD), Money(c.After.TotalMonthlyUSD)))
 	}
 	if len(a.Changes) == 0 {
 		out = append(out, "no change on the way")
 	}
-	out = append(out, fmt.Sprintf("%s: %s", pointLabel(a.Name, a.End), verdictAt(a.End)))
-	if n := neverChosen(a); n != "" {
+	out = append(out, fmt.Sprintf("%s: %s", a.Label(a.End), a.End.Verdict()))
+	if n := a.NeverChosen(); n != "" {
 		out = append(out, n)
 	}
 	return out
