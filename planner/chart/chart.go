@@ -287,7 +287,7 @@ func recordPanel(s *svg, x *planner.Exploration) {
 	f := frame{
 		x0: 80, x1: 660, y0: 520, y1: 830, ylog: true,
 		lx0: math.Floor(math.Log10(float64(recs[0].RawBytes))), lx1: math.Ceil(math.Log10(float64(recs[len(recs)-1].RawBytes))),
-		ly0: math.Floor(math.Log10(minRec)), ly1: math.Ceil(math.Log10(math.Max(maxRec, float64(p.LimitBytes))*1.05)),
+		ly0: math.Floor(math.Log10(minRec)), ly1: math.Ceil(math.Log10(math.Max(maxRec, float64(p.LimitBytes)) * 1.05)),
 	}
 	ratio := float64(p.RawBytes) / float64(p.CompressedBytes)
 	s.text(f.x0, 490, "start", "heading", fmt.Sprintf("Destination record size by payload size (x1 to x%d at the measured %.1f:1)", planner.WhatIfMaxMultiplier, ratio))
