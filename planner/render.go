@@ -168,9 +168,14 @@ func (p Payload) ratio() float64 {
 }
 
 func headline(r *Report) []string {
+	return append([]string{fmt.Sprintf("lambdabridge plan: %s (%s)", r.Headline(), r.Context())}, r.Workload()...)
+}
+
+// Workload is what was planned in two lines: the schedule with its runs (cost) and peak
+// month (free-tier fit); the payload and the functions' settings.
+func (r *Report) Workload() []string {
 	p := r.Payload
 	return []string{
-		fmt.Sprintf("lambdabridge plan: %s (%s)", r.Headline(), r.Context()),
 		fmt.Sprintf("schedule %s: %s in a %d-hour month (cost); peak %s in %s (free-tier fit)",
 			r.Schedule, FormatRuns(r.Runs()), HoursPerMonth, FormatRuns(float64(r.PeakMonthRuns)), r.PeakMonth),
 		fmt.Sprintf("payload %s raw, %s compressed (%.1f:1); functions %d MB %s, fetch %d ms, write %d ms",
@@ -322,8 +327,8 @@ func unitPrice(x float64) string {
 	return "$" + strings.TrimRight(strings.TrimRight(s, "0"), ".")
 }
 
-// tableNote explains the two cost columns of the topology table.
-func tableNote(r *Report) string {
+// CostNote explains the two cost columns of the topology table.
+func (r *Report) CostNote() string {
 	return fmt.Sprintf("own = the topology's own monthly cost; total = own + common %s + the guardrails it deploys", Money(r.CommonMonthlyUSD))
 }
 
@@ -340,7 +345,7 @@ func renderText(w io.Writer, r *Report) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, yesNo(e.Valid), fitText(e), Money(e.MonthlyUSD), Money(e.TotalMonthlyUSD), verdict(e))
 	}
 	tw.Flush()
-	b.WriteString(tableNote(r) + "\n\n")
+	b.WriteString(r.CostNote() + "\n\n")
 	for _, e := range ranked {
 		for _, x := range e.Reasons[min(1, len(e.Reasons)):] {
 			fmt.Fprintf(&b, "%s: %s\n", e.Name, x)
@@ -400,7 +405,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, yesNo(e.Valid), fitText(e), Money(e.MonthlyUSD), Money(e.TotalMonthlyUSD), mdEscape(strings.Join(e.Reasons, "; ")))
 	}
-	fmt.Fprintf(&b, "\n%s\n", tableNote(r))
+	fmt.Fprintf(&b, "\n%s\n", r.CostNote())
 	if rl := r.RecordLines(); len(rl) > 0 {
 		b.WriteString("\n")
 		for _, l := range rl {

@@ -12,10 +12,7 @@ import (
 // total on each side), where it ends, and the topologies never chosen on the way.
 func RenderWhatIf(w io.Writer, wi WhatIf, format string) error {
 	var b strings.Builder
-	intro := "what-if: the planner's choice (the cheapest valid topology) as one input changes, the others as planned"
-	if wi.Requested != "" {
-		intro += fmt.Sprintf(" (the stack asks for %s; the what-if follows the planner's choice)", wi.Requested)
-	}
+	intro := "what-if: " + wi.Intro()
 	switch format {
 	case "text":
 		b.WriteString(intro + "\n")
@@ -26,7 +23,7 @@ func RenderWhatIf(w io.Writer, wi WhatIf, format string) error {
 			}
 		}
 	case "markdown":
-		fmt.Fprintf(&b, "#### What if\n\n%s.\n", strings.TrimPrefix(intro, "what-if: "))
+		fmt.Fprintf(&b, "#### What if\n\n%s.\n", wi.Intro())
 		for _, a := range []Axis{wi.Payload, wi.Schedule} {
 			fmt.Fprintf(&b, "\n**%s**\n\n| from | what changes | total before | total after |\n|---|---|---:|---:|\n", mdEscape(a.Title()))
 			fmt.Fprintf(&b, "| %s | start: %s | | %s |\n", mdEscape(a.Label(a.Start)), mdEscape(a.Start.Verdict()), Money(a.Start.TotalMonthlyUSD))
@@ -43,6 +40,17 @@ func RenderWhatIf(w io.Writer, wi WhatIf, format string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Intro says what the what-if shows: "the planner's choice (the cheapest valid topology) as
+// one input changes, the others as planned", and that it is not the requested topology when
+// the stack asks for one.
+func (wi WhatIf) Intro() string {
+	s := "the planner's choice (the cheapest valid topology) as one input changes, the others as planned"
+	if wi.Requested != "" {
+		s += fmt.Sprintf(" (the stack asks for %s; the what-if follows the planner's choice)", wi.Requested)
+	}
+	return s
 }
 
 // Title names the axis and its range: "payload x1 to x100 at the measured 14.7:1 (279 KB to
