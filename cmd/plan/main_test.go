@@ -347,7 +347,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		{"unknown region lists the known ones", []string{"--region", "eu-north-1"},
 			`plan: --region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
-		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json or markdown`},
+		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json, markdown, svg or html`},
 		{"timeout", []string{"--timeout", "0s"}, `plan: --timeout 0s: want a positive duration like 30s`},
 		{"timeout form", []string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout`},
 		{"bool flag", []string{"--spill=maybe"}, `invalid boolean value "maybe" for -spill`},
