@@ -138,6 +138,24 @@ func TestJSONContract(t *testing.T) {
 		doc.PeakMonthRuns == nil || *doc.PeakMonthRuns != 4464 || len(doc.Topologies) != 5 {
 		t.Fatalf("contract fields missing: %s", buf.String()[:200])
 	}
+	// Added by issue 13: the exact runs beside the whole ones, each topology's total.
+	var added struct {
+		RunsPerMonthExact *float64 `json:"runsPerMonthExact"`
+		Topologies        []struct {
+			TotalMonthlyUSD *float64 `json:"totalMonthlyUSD"`
+		} `json:"topologies"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &added); err != nil {
+		t.Fatal(err)
+	}
+	if added.RunsPerMonthExact == nil || *added.RunsPerMonthExact != 4380 {
+		t.Errorf("runsPerMonthExact %v; want 4380", added.RunsPerMonthExact)
+	}
+	for i, top := range added.Topologies {
+		if top.TotalMonthlyUSD == nil || *top.TotalMonthlyUSD < 21.01 {
+			t.Errorf("topology %d: totalMonthlyUSD %v; want at least the common $21.01", i, top.TotalMonthlyUSD)
+		}
+	}
 	for _, top := range doc.Topologies {
 		for _, k := range []string{"name", "valid", "reasons", "monthlyUSD", "fitsFreeTier", "usage"} {
 			if _, ok := top[k]; !ok {
