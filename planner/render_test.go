@@ -183,6 +183,14 @@ func TestRenderPartialReport(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+	for _, f := range []string{"text", "markdown"} {
+		if err := RenderShort(&bytes.Buffer{}, r, f); err != nil {
+			t.Errorf("short %s: %v", f, err)
+		}
+	}
+	if err := RenderShort(&bytes.Buffer{}, nil, "text"); err == nil {
+		t.Error("short nil report: no error")
+	}
 	if err := Render(&bytes.Buffer{}, nil, "text"); err == nil {
 		t.Error("nil report: no error")
 	}
