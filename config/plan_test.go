@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,14 @@ func TestPlan(t *testing.T) {
 	// The seed workload costs destination nothing: the planner's choice.
 	if p.Report == nil || p.Report.Chosen != planner.Destination || p.Report.Region != "ap-northeast-1" || p.Report.RunsPerMonth != 4380 {
 		t.Errorf("report %+v", p.Report)
+	}
+	// The book it was priced with comes along: planning the input with it again gives the
+	// same report (what planner.Explore does for cmd/plan's what-if and chart).
+	if p.Book == nil {
+		t.Fatal("no book in the plan")
+	}
+	if again, err := planner.Plan(p.Input, p.Book); err != nil || !reflect.DeepEqual(again, p.Report) {
+		t.Errorf("replanned with the plan's book: %v, %v", again, err)
 	}
 	// A value set on the Config (cmd/plan --topology, cmd/local's measured sizes) is planned.
 	c.Topology = string(planner.S3)

@@ -53,6 +53,9 @@ type Plan struct {
 	Input planner.Input
 	// Report is the planner's report; Report.Chosen is the topology to provision.
 	Report *planner.Report
+	// Book is the price book the report was priced with (the embedded one, or it overridden
+	// by lambdabridge:pricesFile): the book to explore the plan with (planner.Explore).
+	Book *planner.Book
 }
 
 // Plan turns the stack's config into a plan: the planner input of c (PlannerInput, with
@@ -79,5 +82,5 @@ func (c Config) Plan() (Plan, error) {
 	if err != nil {
 		return Plan{}, keyed(err)
 	}
-	return Plan{Input: in, Report: r}, nil
+	return Plan{Input: in, Report: r, Book: book}, nil
 }

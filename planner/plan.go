@@ -25,7 +25,7 @@ import (
 
 // Documented defaults and constants of the estimate. Money is float64 USD;
 // every USD amount in a Report is rounded to whole micro-dollars (6 decimals),
-// and displays round to cents (sub-cent amounts to tenths of a cent, see Money).
+// and displays round to cents (a non-zero amount under half a cent is "<$0.01", see Money).
 const (
 	// HoursPerMonth is AWS's billing month (8,760 h / 12).
 	HoursPerMonth = 730
@@ -223,8 +223,8 @@ type planner struct {
 	tier     FreeTier // free tier actually applied (legacy falls back to always-free)
 	legacy   bool     // legacy 12-month allowances apply
 	payload  Payload
-	avgRuns  int64
-	peakRuns int64
+	runs     float64 // exact runs in a 730-hour month: cost is priced on it
+	peakRuns int64   // runs in the busiest calendar month: the free-tier fit
 }
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
@@ -241,14 +241,15 @@ func Plan(in Input, book *Book) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	avg, peak, peakMonth, err := sched.MonthlyRuns(in.AsOf)
+	runs, err := sched.Runs(in.AsOf)
 	if err != nil {
 		return nil, err
 	}
-	p := &planner{in: in, book: book, avgRuns: avg, peakRuns: peak, tier: in.FreeTier}
+	p := &planner{in: in, book: book, runs: runs.Exact, peakRuns: runs.Peak, tier: in.FreeTier}
 	r := &Report{
 		Region: in.Region, AsOf: in.AsOf.Format(time.DateOnly), FreeTier: in.FreeTier,
-		Schedule: in.Schedule, RunsPerMonth: avg, PeakMonthRuns: peak, PeakMonth: peakMonth.Format("2006-01"),
+		Schedule: in.Schedule, RunsPerMonth: runs.Rounded, RunsPerMonthExact: math.Round(runs.Exact*1e6) / 1e6,
+		PeakMonthRuns: runs.Peak, PeakMonth: runs.PeakMonth.Format("2006-01"),
 		Assumptions: Assumptions{
 			MemoryMB: in.MemoryMB, Architecture: in.Architecture, FetchMillis: in.FetchMillis, WriteMillis: in.WriteMillis,
 			LogBytesPerInvocation: LogBytesPerInvocation, NATInstanceDiskGB: NATInstanceDiskGB,
@@ -289,6 +290,22 @@ func Plan(in Input, book *Book) (*Report, error) {
 	}
 	r.GuardrailsMonthlyUSD = sumLines(r.Guardrails)
 	r.TotalMonthlyUSD = micro(r.Find(r.Chosen).MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD)
+	for i := range r.Topologies {
+		e := &r.Topologies[i]
+		if e.Name == r.Chosen {
+			e.TotalMonthlyUSD = r.TotalMonthlyUSD
+			continue
+		}
+		g := DefaultGuardrails(e.Name)
+		if in.Guardrails != nil {
+			g = *in.Guardrails
+		}
+		lines, err := p.guardrailLines(g)
+		if err != nil {
+			return nil, fmt.Errorf("plan guardrails of %s: %w", e.Name, err)
+		}
+		e.TotalMonthlyUSD = micro(e.MonthlyUSD + r.CommonMonthlyUSD + sumLines(lines))
+	}
 	if in.CreditsUSD > 0 {
 		r.CreditsUSD = in.CreditsUSD
 		if r.TotalMonthlyUSD > 0 {
@@ -358,33 +375,56 @@ func (p *planner) checkPayload() error {
 // record, spill is on and the record does not fit.
 func (p *planner) spills(s Shape) bool { return s.Spills(p.in.Spill) && !p.payload.Fits }
 
-// usage computes shape s's consumption for runs runs in a month. Every function is
+// consumption is what one shape uses in a month, unrounded: cost is priced on it.
+type consumption struct {
+	invocations, gbSeconds float64
+	s3Requests             float64 // PUTs, and as many GETs
+	s3Bytes                float64 // one stored object (the envelope)
+	natHours, natGB        float64
+}
+
+// usage is c as the report shows it: whole invocations and requests, GB-seconds to the
+// thousandth, NAT data to the kilobyte.
+func (c consumption) usage() Usage {
+	return Usage{
+		Invocations: int64(math.Round(c.invocations)),
+		GBSeconds:   math.Round(c.gbSeconds*1000) / 1000,
+		S3Puts:      int64(math.Round(c.s3Requests)), S3Gets: int64(math.Round(c.s3Requests)),
+		NATHours: c.natHours,
+		NATGB:    math.Round(c.natGB*1e6) / 1e6,
+	}
+}
+
+// consume computes shape s's consumption for runs runs in a month (a fraction of a run
+// counts: a cron firing 4 times a year is a third of a run a month). Every function is
 // invoked once per run. NAT data is the raw payload per run: the source's response
 // crosses the NAT uncompressed unless the source itself compresses (the fetcher's gzip
 // happens after the NAT), and the request bytes are negligible. A fetcher bills
 // FetchMillis and a writer WriteMillis; a relay, which does both in one invocation, bills
 // their sum, so every shape bills FetchMillis + WriteMillis per run.
-func (p *planner) usage(s Shape, runs int64) (u Usage, s3Bytes float64) {
+func (p *planner) consume(s Shape, runs float64) consumption {
 	gb := float64(p.in.MemoryMB) / 1024
 	secs := float64(p.in.FetchMillis+p.in.WriteMillis) / 1000
-	u.GBSeconds = float64(runs) * gb * secs
-	u.Invocations = int64(len(s.Functions)) * runs
-	if s.Handoff == HandoffObject || p.spills(s) {
-		u.S3Puts, u.S3Gets = runs, runs
-		s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
+	c := consumption{
+		gbSeconds:   runs * gb * secs,
+		invocations: float64(len(s.Functions)) * runs,
 	}
-	raw := float64(p.in.PayloadBytes) * float64(runs) / 1e9
+	if s.Handoff == HandoffObject || p.spills(s) {
+		c.s3Requests = runs
+		c.s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
+	}
+	raw := float64(p.in.PayloadBytes) * runs / 1e9
 	switch s.Egress {
 	case EgressNATGateway:
 		if !p.in.ExistingNAT {
-			u.NATHours = HoursPerMonth
+			c.natHours = HoursPerMonth
 		}
-		u.NATGB = raw
+		c.natGB = raw
 	case EgressNATInstance:
-		u.NATHours = HoursPerMonth
-		u.NATGB = raw
+		c.natHours = HoursPerMonth
+		c.natGB = raw
 	}
-	return u, s3Bytes
+	return c
 }
 
 // verdicts returns whether shape s can carry the workload, with its reasons.
@@ -431,19 +471,16 @@ func (p *planner) estimate(t Topology) (Estimate, error) {
 	}
 	e := Estimate{Name: t, Parts: s}
 	e.Valid, e.Reasons = p.verdicts(s)
-	u, s3Bytes := p.usage(s, p.avgRuns)
-	lines, err := p.topologyLines(s, u, s3Bytes, p.avgRuns)
+	c := p.consume(s, p.runs)
+	lines, err := p.topologyLines(s, c)
 	if err != nil {
 		return e, err
 	}
-	pu, ps3 := p.usage(s, p.peakRuns)
-	peakLines, err := p.topologyLines(s, pu, ps3, p.peakRuns)
+	peakLines, err := p.topologyLines(s, p.consume(s, float64(p.peakRuns)))
 	if err != nil {
 		return e, err
 	}
-	u.GBSeconds = math.Round(u.GBSeconds*1000) / 1000
-	u.NATGB = math.Round(u.NATGB*1e6) / 1e6
-	e.Usage, e.Lines = u, lines
+	e.Usage, e.Lines = c.usage(), lines
 	e.MonthlyUSD = sumLines(lines)
 	e.FitsFreeTier = e.Valid && sumLines(peakLines) == 0
 	return e, nil
@@ -503,38 +540,38 @@ func (p *planner) price(specs []spec) ([]CostLine, error) {
 	return out, nil
 }
 
-func (p *planner) topologyLines(s Shape, u Usage, s3Bytes float64, runs int64) ([]CostLine, error) {
+func (p *planner) topologyLines(s Shape, c consumption) ([]CostLine, error) {
 	gbsItem := ItemLambdaGBSecondArm
 	if p.in.Architecture == ArchX86 {
 		gbsItem = ItemLambdaGBSecondX86
 	}
 	specs := []spec{
-		{"Lambda requests", ItemLambdaRequest, float64(u.Invocations), ItemFreeLambdaRequests, "requests"},
-		{"Lambda compute (" + p.in.Architecture + ")", gbsItem, u.GBSeconds, ItemFreeLambdaGBs, "GB-seconds"},
+		{"Lambda requests", ItemLambdaRequest, c.invocations, ItemFreeLambdaRequests, "requests"},
+		{"Lambda compute (" + p.in.Architecture + ")", gbsItem, c.gbSeconds, ItemFreeLambdaGBs, "GB-seconds"},
 	}
-	if u.S3Puts > 0 {
+	if c.s3Requests > 0 {
 		days := float64(HoursPerMonth) / 24
-		gbMonths := s3Bytes * float64(runs) * S3ResidentDays / days / 1e9
+		gbMonths := c.s3Bytes * c.s3Requests * S3ResidentDays / days / 1e9
 		specs = append(specs,
-			spec{"S3 PUT requests", ItemS3Put, float64(u.S3Puts), ItemLegacyS3Puts, "requests"},
-			spec{"S3 GET requests", ItemS3Get, float64(u.S3Gets), ItemLegacyS3Gets, "requests"},
+			spec{"S3 PUT requests", ItemS3Put, c.s3Requests, ItemLegacyS3Puts, "requests"},
+			spec{"S3 GET requests", ItemS3Get, c.s3Requests, ItemLegacyS3Gets, "requests"},
 			spec{"S3 storage (objects expire after 1 day)", ItemS3Storage, gbMonths, ItemLegacyS3GB, "GB-months"},
 		)
 	}
 	switch s.Egress {
 	case EgressNATGateway:
 		if !p.in.ExistingNAT {
-			specs = append(specs, spec{"NAT gateway hours", ItemNATGatewayHour, u.NATHours, "", "hours"},
+			specs = append(specs, spec{"NAT gateway hours", ItemNATGatewayHour, c.natHours, "", "hours"},
 				spec{"Public IPv4 address of the NAT gateway", ItemPublicIPv4Hour, HoursPerMonth, "", "hours"})
 		}
-		specs = append(specs, spec{"NAT gateway data processed", ItemNATGatewayGB, u.NATGB, "", "GB"})
+		specs = append(specs, spec{"NAT gateway data processed", ItemNATGatewayGB, c.natGB, "", "GB"})
 	case EgressNATInstance:
 		specs = append(specs,
-			spec{"NAT instance " + NATInstanceType + " hours", ItemEC2NanoHour, u.NATHours, "", "hours"},
+			spec{"NAT instance " + NATInstanceType + " hours", ItemEC2NanoHour, c.natHours, "", "hours"},
 			spec{fmt.Sprintf("NAT instance gp3 root volume (%d GB)", NATInstanceDiskGB), ItemEBSGp3, NATInstanceDiskGB, ItemLegacyEBSGB, "GB-months"},
 			spec{"Public IPv4 address of the NAT instance", ItemPublicIPv4Hour, HoursPerMonth, ItemLegacyIPv4Hours, "hours"})
 	}
-	specs = append(specs, spec{"CloudWatch Logs ingestion", ItemLogsIngest, float64(u.Invocations) * LogBytesPerInvocation / 1e9, ItemFreeLogsGB, "GB"})
+	specs = append(specs, spec{"CloudWatch Logs ingestion", ItemLogsIngest, c.invocations * LogBytesPerInvocation / 1e9, ItemFreeLogsGB, "GB"})
 	return p.price(specs)
 }
 
@@ -542,7 +579,7 @@ func (p *planner) commonLines() ([]CostLine, error) {
 	return p.price([]spec{
 		{"RDS " + DatabaseInstanceClass + " PostgreSQL (Single-AZ) hours", ItemRDSMicroHour, HoursPerMonth, ItemLegacyRDSHours, "hours"},
 		{fmt.Sprintf("RDS gp3 storage (%d GB)", DatabaseStorageGB), ItemRDSGp3, DatabaseStorageGB, ItemLegacyRDSGB, "GB-months"},
-		{"EventBridge Scheduler invocations", ItemSchedulerInvoke, float64(p.avgRuns), ItemFreeScheduler, "invocations"},
+		{"EventBridge Scheduler invocations", ItemSchedulerInvoke, p.runs, ItemFreeScheduler, "invocations"},
 	})
 }
 
@@ -636,22 +673,28 @@ func sumLines(ls []CostLine) float64 {
 // micro rounds USD to whole micro-dollars.
 func micro(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
-// Money renders USD for people: cents with thousands separators ("$1,234.56");
-// amounts below one cent in tenths of a cent ("$0.004"), or "<$0.001".
+// Money renders USD for people, by one rule everywhere an amount of money is shown: whole
+// cents with thousands separators ("$1,234.56", "$0.02"); a non-zero amount that would
+// round to $0.00 is "<$0.01", so a cost is never shown as nothing; a negative amount has a
+// leading "-". (Unit prices are not amounts: the reports print them exact.)
 func Money(x float64) string {
 	if x < 0 {
 		return "-" + Money(-x)
 	}
-	switch {
-	case x == 0:
-		return "$0.00"
-	case x < 0.0005:
-		return "<$0.001"
-	case x < 0.01:
-		return fmt.Sprintf("$%.3f", x)
-	}
 	cents := int64(math.Round(x * 100))
+	if cents == 0 && x > 0 {
+		return "<$0.01"
+	}
 	return fmt.Sprintf("$%s.%02d", groupInt(cents/100), cents%100)
+}
+
+// SignedMoney is Money with a sign for a difference: "+$8.36", "-$0.02", "+<$0.01", and
+// "$0.00" for none.
+func SignedMoney(x float64) string {
+	if x > 0 {
+		return "+" + Money(x)
+	}
+	return Money(x)
 }
 
 // floorMulDiv computes floor(a*b/c) for non-negative a, b and positive c without

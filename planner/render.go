@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -12,7 +14,9 @@ import (
 
 // Render writes r in format "text" (a readable table), "json" (the indented
 // Report, the stable contract documented on the Report type and its fields) or
-// "markdown" (for a pull-request comment).
+// "markdown" (for a pull-request comment). Text and markdown open with the headline (the
+// chosen topology and the stack's total, common costs included) and list the topologies
+// by cost, invalid ones last; JSON keeps the tie-break order (AllTopologies).
 //
 // JSON contract (field by field; all USD amounts rounded to micro-dollars):
 //
@@ -20,7 +24,8 @@ import (
 //	region, asOf      region priced and the day (YYYY-MM-DD) whose prices/limits apply
 //	freeTier          always-free | legacy-12-month | none (as asked; see notes)
 //	schedule          the schedule expression
-//	runsPerMonth      runs in a 730-hour month (cost)
+//	runsPerMonth      runs in a 730-hour month, rounded half up to a whole run
+//	runsPerMonthExact the same with its fraction (6 decimals): the figure cost is priced on
 //	peakMonthRuns     runs in the busiest calendar month of the 12 from asOf (free-tier fit)
 //	peakMonth         that month, YYYY-MM
 //	assumptions       memoryMB, architecture, fetchMillis, writeMillis, logBytesPerInvocation,
@@ -29,7 +34,7 @@ import (
 //	                  percentOfLimit, maxRawBytes, maxCompressedBytes, marginBytes, fits,
 //	                  limitSource, limitEffectiveFrom
 //	topologies[]      name, valid, reasons[] (first = one-line verdict), monthlyUSD,
-//	                  fitsFreeTier, usage{invocations, gbSeconds, s3Puts, s3Gets, natHours,
+//	                  totalMonthlyUSD (with common and its guardrails), fitsFreeTier, usage{invocations, gbSeconds, s3Puts, s3Gets, natHours,
 //	                  natGB}, lines[], parts{topology, functions[], handoff, egress}
 //	lines[] (also common[], guardrails[])
 //	                  item, quantity, unit, freeQuantity, unitUSD, monthlyUSD, source,
@@ -94,23 +99,105 @@ func qty(x float64) string {
 	return s
 }
 
-func headline(r *Report) []string {
-	p := r.Payload
-	ratio := 0.0
-	if p.CompressedBytes > 0 {
-		ratio = float64(p.RawBytes) / float64(p.CompressedBytes)
+// FormatRuns renders a count of runs for people: whole counts with thousands separators,
+// a fraction to two decimals ("30.42 runs", "0.33 runs", "1.00 runs" for 0.999), and
+// "1 run" for exactly one.
+func FormatRuns(x float64) string {
+	if x == 1 {
+		return "1 run"
 	}
+	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		return groupInt(int64(x)) + " runs"
+	}
+	cents := int64(math.Round(x * 100)) // a fraction keeps two decimals, even "1.00"
+	return fmt.Sprintf("%s.%02d runs", groupInt(cents/100), cents%100)
+}
+
+// Runs is the report's runs in a 730-hour month with their fraction: RunsPerMonthExact, or
+// RunsPerMonth for a report made before the exact figure existed (a --baseline file).
+func (r *Report) Runs() float64 {
+	if r.RunsPerMonthExact == 0 {
+		return float64(r.RunsPerMonth)
+	}
+	return r.RunsPerMonthExact
+}
+
+// Ranked returns the estimates as the text and markdown reports list them: the valid ones
+// by cost (own monthly cost; ties in AllTopologies order), then the invalid ones.
+func (r *Report) Ranked() []Estimate {
+	out := slices.Clone(r.Topologies)
+	order := map[Topology]int{}
+	for i, t := range AllTopologies {
+		order[t] = i
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Valid != b.Valid {
+			return a.Valid
+		}
+		if a.Valid && a.MonthlyUSD != b.MonthlyUSD {
+			return a.MonthlyUSD < b.MonthlyUSD
+		}
+		return order[a.Name] < order[b.Name]
+	})
+	return out
+}
+
+// Headline is the report in a few words: the chosen topology and what the stack costs a
+// month with it, common costs and guardrails included, e.g. "destination, $21.01/month in
+// total".
+func (r *Report) Headline() string {
+	if r.Chosen == "" {
+		return "no topology chosen"
+	}
+	return fmt.Sprintf("%s, %s/month in total", r.Chosen, Money(r.TotalMonthlyUSD))
+}
+
+// Context is what was planned, in one line: "ap-northeast-1, as of 2026-11-25, free tier
+// always-free".
+func (r *Report) Context() string {
+	return fmt.Sprintf("%s, as of %s, free tier %s", r.Region, r.AsOf, r.FreeTier)
+}
+
+// ratio is the measured compression ratio, raw over compressed (0 when unmeasured).
+func (p Payload) ratio() float64 {
+	if p.CompressedBytes <= 0 {
+		return 0
+	}
+	return float64(p.RawBytes) / float64(p.CompressedBytes)
+}
+
+func headline(r *Report) []string {
+	return append([]string{fmt.Sprintf("lambdabridge plan: %s (%s)", r.Headline(), r.Context())}, r.Workload()...)
+}
+
+// Workload is what was planned in two lines: the schedule with its runs (cost) and peak
+// month (free-tier fit); the payload and the functions' settings.
+func (r *Report) Workload() []string {
+	p := r.Payload
 	return []string{
-		fmt.Sprintf("lambdabridge plan: %s, as of %s, free tier %s", r.Region, r.AsOf, r.FreeTier),
-		fmt.Sprintf("schedule %s: %s runs in a %d-hour month (cost); peak %s runs in %s (free-tier fit)",
-			r.Schedule, groupInt(r.RunsPerMonth), HoursPerMonth, groupInt(r.PeakMonthRuns), r.PeakMonth),
+		fmt.Sprintf("schedule %s: %s in a %d-hour month (cost); peak %s in %s (free-tier fit)",
+			r.Schedule, FormatRuns(r.Runs()), HoursPerMonth, FormatRuns(float64(r.PeakMonthRuns)), r.PeakMonth),
 		fmt.Sprintf("payload %s raw, %s compressed (%.1f:1); functions %d MB %s, fetch %d ms, write %d ms",
-			FormatSize(p.RawBytes), FormatSize(p.CompressedBytes), ratio, r.Assumptions.MemoryMB, r.Assumptions.Architecture,
+			FormatSize(p.RawBytes), FormatSize(p.CompressedBytes), p.ratio(), r.Assumptions.MemoryMB, r.Assumptions.Architecture,
 			r.Assumptions.FetchMillis, r.Assumptions.WriteMillis),
 	}
 }
 
-func payloadLines(r *Report) []string {
+// destinationValid says whether the report's destination estimate is valid (false when the
+// report has none).
+func (r *Report) destinationValid() bool {
+	e := r.Find(Destination)
+	return e != nil && e.Valid
+}
+
+// RecordLines are the destination record check in two lines: the record against the limit,
+// and the largest payload that still fits. They are nil when destination is invalid: the
+// topology table already says why, and the figures would describe a topology not on offer.
+func (r *Report) RecordLines() []string {
+	if !r.destinationValid() {
+		return nil
+	}
 	p := r.Payload
 	fit := "fits"
 	if !p.Fits {
@@ -124,8 +211,9 @@ func payloadLines(r *Report) []string {
 	}
 }
 
-// sources lists, per priced item of every topology, common and guardrails, its source.
-func sources(r *Report) []string {
+// Sources lists, per priced item of every topology, common and guardrails, its source, and
+// the async payload limit's, sorted.
+func (r *Report) Sources() []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(ls []CostLine) {
@@ -148,6 +236,79 @@ func sources(r *Report) []string {
 	return out
 }
 
+// others is the short form's line on the topologies not chosen: the valid ones with their
+// totals and the difference to the chosen one's, by cost, then the invalid ones by name.
+func others(r *Report) string {
+	var valid, invalid []string
+	for _, e := range r.Ranked() {
+		switch {
+		case e.Name == r.Chosen:
+		case e.Valid:
+			valid = append(valid, fmt.Sprintf("%s %s (%s)", e.Name, Money(e.TotalMonthlyUSD), SignedMoney(e.TotalMonthlyUSD-r.TotalMonthlyUSD)))
+		default:
+			invalid = append(invalid, string(e.Name))
+		}
+	}
+	parts := []string{}
+	if len(valid) > 0 {
+		parts = append(parts, "others: "+strings.Join(valid, ", "))
+	}
+	if len(invalid) > 0 {
+		parts = append(parts, "invalid: "+strings.Join(invalid, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shortLines is the report in three lines: headline and context, schedule and payload
+// (with the record's share of the limit when destination is valid), the other topologies.
+func shortLines(r *Report) []string {
+	p := r.Payload
+	second := fmt.Sprintf("%s: %s a month; payload %s raw, %s compressed", r.Schedule, FormatRuns(r.Runs()), FormatSize(p.RawBytes), FormatSize(p.CompressedBytes))
+	if r.destinationValid() {
+		second += fmt.Sprintf("; record %.2f%% of the %s limit, fits up to %s raw", p.HeadroomPercent, FormatSize(p.LimitBytes), FormatSize(p.MaxRawBytes))
+	}
+	out := []string{fmt.Sprintf("lambdabridge plan: %s (%s)", r.Headline(), r.Context()), second}
+	if o := others(r); o != "" {
+		out = append(out, o)
+	}
+	return out
+}
+
+// RenderShort writes the report in a few lines, for terminals and CI logs: the headline,
+// the schedule and payload, the other topologies' totals. format is "text" or "markdown".
+func RenderShort(w io.Writer, r *Report, format string) error {
+	if r == nil {
+		return errors.New("render: nil report")
+	}
+	lines := shortLines(r)
+	var b strings.Builder
+	switch format {
+	case "text":
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
+	case "markdown":
+		fmt.Fprintf(&b, "**lambdabridge plan: %s** (%s)\n\n", r.Headline(), r.Context())
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&b, "- %s\n", mdEscape(l))
+		}
+	default:
+		return fmt.Errorf("%w: short format %q: want text or markdown", ErrBadInput, format)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Cells are the line as the reports print it: item, quantity with its unit, free allowance
+// ("" when none), unit price (exact), monthly (Money).
+func (l CostLine) Cells() [5]string {
+	free := ""
+	if l.FreeQuantity > 0 {
+		free = qty(l.FreeQuantity)
+	}
+	return [5]string{l.Item, qty(l.Quantity) + " " + l.Unit, free, unitPrice(l.UnitUSD), Money(l.MonthlyUSD)}
+}
+
 func writeLines(tw io.Writer, indent string, ls []CostLine) {
 	for _, l := range ls {
 		free := ""
@@ -166,25 +327,31 @@ func unitPrice(x float64) string {
 	return "$" + strings.TrimRight(strings.TrimRight(s, "0"), ".")
 }
 
+// CostNote explains the two cost columns of the topology table.
+func (r *Report) CostNote() string {
+	return fmt.Sprintf("own = the topology's own monthly cost; total = own + common %s + the guardrails it deploys", Money(r.CommonMonthlyUSD))
+}
+
 func renderText(w io.Writer, r *Report) error {
 	var b strings.Builder
 	for _, l := range headline(r) {
 		b.WriteString(l + "\n")
 	}
 	b.WriteString("\n")
+	ranked := r.Ranked()
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOPOLOGY\tVALID\tFREE TIER\tMONTHLY\tWHY")
-	for _, e := range r.Topologies {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, yesNo(e.Valid), fitText(e), Money(e.MonthlyUSD), verdict(e))
+	fmt.Fprintln(tw, "TOPOLOGY\tVALID\tFREE TIER\tOWN\tTOTAL\tWHY")
+	for _, e := range ranked {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, yesNo(e.Valid), fitText(e), Money(e.MonthlyUSD), Money(e.TotalMonthlyUSD), verdict(e))
 	}
 	tw.Flush()
-	b.WriteString("\n")
-	for _, e := range r.Topologies {
+	b.WriteString(r.CostNote() + "\n\n")
+	for _, e := range ranked {
 		for _, x := range e.Reasons[min(1, len(e.Reasons)):] {
 			fmt.Fprintf(&b, "%s: %s\n", e.Name, x)
 		}
 	}
-	for _, l := range payloadLines(r) {
+	for _, l := range r.RecordLines() {
 		b.WriteString(l + "\n")
 	}
 	if chosen := r.Find(r.Chosen); chosen != nil {
@@ -209,7 +376,7 @@ func renderText(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	b.WriteString("\nsources:\n")
-	for _, s := range sources(r) {
+	for _, s := range r.Sources() {
 		fmt.Fprintf(&b, "  %s\n", s)
 	}
 	_, err := io.WriteString(w, b.String())
@@ -228,19 +395,22 @@ func mdLines(b *strings.Builder, ls []CostLine) {
 func renderMarkdown(w io.Writer, r *Report) error {
 	var b strings.Builder
 	h := headline(r)
-	fmt.Fprintf(&b, "### %s\n\n", h[0])
-	fmt.Fprintf(&b, "%s  \n%s\n\n", h[1], h[2])
-	b.WriteString("| topology | valid | free tier | monthly | why |\n|---|---|---|---:|---|\n")
-	for _, e := range r.Topologies {
+	fmt.Fprintf(&b, "### lambdabridge plan: %s\n\n", r.Headline())
+	fmt.Fprintf(&b, "%s  \n%s  \n%s\n\n", r.Context(), h[1], h[2])
+	b.WriteString("| topology | valid | free tier | own | total | why |\n|---|---|---|---:|---:|---|\n")
+	for _, e := range r.Ranked() {
 		name := string(e.Name)
 		if e.Name == r.Chosen {
 			name = "**" + name + "**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", name, yesNo(e.Valid), fitText(e), Money(e.MonthlyUSD), mdEscape(strings.Join(e.Reasons, "; ")))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", name, yesNo(e.Valid), fitText(e), Money(e.MonthlyUSD), Money(e.TotalMonthlyUSD), mdEscape(strings.Join(e.Reasons, "; ")))
 	}
-	b.WriteString("\n")
-	for _, l := range payloadLines(r) {
-		fmt.Fprintf(&b, "- %s\n", l)
+	fmt.Fprintf(&b, "\n%s\n", r.CostNote())
+	if rl := r.RecordLines(); len(rl) > 0 {
+		b.WriteString("\n")
+		for _, l := range rl {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
 	}
 	if chosen := r.Find(r.Chosen); chosen != nil {
 		fmt.Fprintf(&b, "\n#### Chosen: %s, %s/month\n\n", r.Chosen, Money(chosen.MonthlyUSD))
@@ -251,7 +421,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	mdLines(&b, r.Common)
 	fmt.Fprintf(&b, "\n#### Guardrails: %s/month\n\n", Money(r.GuardrailsMonthlyUSD))
 	mdLines(&b, r.Guardrails)
-	fmt.Fprintf(&b, "\n**Total: %s/month**\n", Money(r.TotalMonthlyUSD))
+	fmt.Fprintf(&b, "\n**Total: %s/month** (%s + common %s + guardrails %s)\n", Money(r.TotalMonthlyUSD), r.Chosen, Money(r.CommonMonthlyUSD), Money(r.GuardrailsMonthlyUSD))
 	if len(r.Notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range r.Notes {
@@ -259,7 +429,7 @@ func renderMarkdown(w io.Writer, r *Report) error {
 		}
 	}
 	b.WriteString("\n<details><summary>Sources</summary>\n\n")
-	for _, s := range sources(r) {
+	for _, s := range r.Sources() {
 		fmt.Fprintf(&b, "- %s\n", s)
 	}
 	b.WriteString("\n</details>\n")

@@ -138,6 +138,24 @@ func TestJSONContract(t *testing.T) {
 		doc.PeakMonthRuns == nil || *doc.PeakMonthRuns != 4464 || len(doc.Topologies) != 5 {
 		t.Fatalf("contract fields missing: %s", buf.String()[:200])
 	}
+	// Added by issue 13: the exact runs beside the whole ones, each topology's total.
+	var added struct {
+		RunsPerMonthExact *float64 `json:"runsPerMonthExact"`
+		Topologies        []struct {
+			TotalMonthlyUSD *float64 `json:"totalMonthlyUSD"`
+		} `json:"topologies"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &added); err != nil {
+		t.Fatal(err)
+	}
+	if added.RunsPerMonthExact == nil || *added.RunsPerMonthExact != 4380 {
+		t.Errorf("runsPerMonthExact %v; want 4380", added.RunsPerMonthExact)
+	}
+	for i, top := range added.Topologies {
+		if top.TotalMonthlyUSD == nil || *top.TotalMonthlyUSD < 21.01 {
+			t.Errorf("topology %d: totalMonthlyUSD %v; want at least the common $21.01", i, top.TotalMonthlyUSD)
+		}
+	}
 	for _, top := range doc.Topologies {
 		for _, k := range []string{"name", "valid", "reasons", "monthlyUSD", "fitsFreeTier", "usage"} {
 			if _, ok := top[k]; !ok {
@@ -164,6 +182,14 @@ func TestRenderPartialReport(t *testing.T) {
 		if err := Render(&bytes.Buffer{}, r, f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	for _, f := range []string{"text", "markdown"} {
+		if err := RenderShort(&bytes.Buffer{}, r, f); err != nil {
+			t.Errorf("short %s: %v", f, err)
+		}
+	}
+	if err := RenderShort(&bytes.Buffer{}, nil, "text"); err == nil {
+		t.Error("short nil report: no error")
 	}
 	if err := Render(&bytes.Buffer{}, nil, "text"); err == nil {
 		t.Error("nil report: no error")

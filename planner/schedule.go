@@ -723,29 +723,47 @@ func (s *Schedule) Next(after time.Time) (time.Time, bool) {
 }
 
 // MonthlyRuns returns the schedule's runs for cost and free-tier purposes over the window
-// of 12 calendar months starting at 00:00 UTC on the first of asOf's month.
-//
-// avg730 is the runs in a 730-hour month, AWS's pricing convention:
-//   - rate(): exactly 730*60/P for a period of P minutes, rounded half up
-//     (rate(10 minutes) = 43,800/10 = 4,380; rate(1 day) = 43,800/1,440 = 30.42 -> 30).
-//   - cron(): every firing in the window is counted on the real calendar (N), then
-//     normalised to 730 of the window's hours H (8,760, or 8,784 when it holds 29 February):
-//     avg730 = N*730/H rounded half up. For a 365-day window that is N/12; a leap window
-//     does not inflate it (cron(0 0 * * ? *) over 2028 gives 366*730/8,784 = 30.42 -> 30).
-//
-// peak is the largest calendar-month count in the window and peakMonth that month's first
-// instant (the earliest such month on a tie). For cron it is the exact count. For rate()
-// it is the most firings the month can hold whatever instant the rate started at,
-// ceil(month minutes/P) (rate(10 minutes) in a 31-day month: 44,640/10 = 4,464), so a
-// free-tier check on it is safe for any deployment time.
+// of 12 calendar months starting at 00:00 UTC on the first of asOf's month: Runs's
+// Rounded, Peak and PeakMonth (see Runs).
+func (s *Schedule) MonthlyRuns(asOf time.Time) (avg730 int64, peak int64, peakMonth time.Time, err error) {
+	r, err := s.Runs(asOf)
+	return r.Rounded, r.Peak, r.PeakMonth, err
+}
+
+// MonthRuns is a schedule's firings for cost and free-tier purposes (Schedule.Runs).
+type MonthRuns struct {
+	// Exact is the runs in a 730-hour month, AWS's pricing convention, with its fraction:
+	//   - rate(): 730*60/P for a period of P minutes (rate(10 minutes) = 43,800/10 = 4,380;
+	//     rate(1 day) = 43,800/1,440 = 30.416...).
+	//   - cron(): every firing in the window is counted on the real calendar (N), then
+	//     normalised to 730 of the window's hours H (8,760, or 8,784 when it holds 29
+	//     February): N*730/H. For a 365-day window that is N/12 (a cron firing 4 times a
+	//     year: 0.333...); a leap window does not inflate it (cron(0 0 * * ? *) over 2028
+	//     gives 366*730/8,784 = 30.416...).
+	// Cost is priced on Exact.
+	Exact float64
+	// Rounded is Exact rounded half up to a whole number of runs (rate(1 day): 30).
+	Rounded int64
+	// Peak is the largest calendar-month count in the window and PeakMonth that month's
+	// first instant (the earliest such month on a tie). For cron it is the exact count. For
+	// rate() it is the most firings the month can hold whatever instant the rate started at,
+	// ceil(month minutes/P) (rate(10 minutes) in a 31-day month: 44,640/10 = 4,464), so a
+	// free-tier check on it is safe for any deployment time.
+	Peak      int64
+	PeakMonth time.Time
+}
+
+// Runs counts the schedule's runs over the window of 12 calendar months starting at 00:00
+// UTC on the first of asOf's month (see MonthRuns for what each figure is).
 //
 // err is an *InputError on FieldSchedule wrapping ErrNeverFires when a cron has no firing
 // in the window, saying why (it never fires on any date, or its years end before or start
 // after the window).
-func (s *Schedule) MonthlyRuns(asOf time.Time) (avg730 int64, peak int64, peakMonth time.Time, err error) {
+func (s *Schedule) Runs(asOf time.Time) (MonthRuns, error) {
 	asOf = asOf.UTC()
 	start := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 12, 0)
+	var r MonthRuns
 	var total int64
 	for i := 0; i < 12; i++ {
 		ms, me := start.AddDate(0, i, 0), start.AddDate(0, i+1, 0)
@@ -756,19 +774,23 @@ func (s *Schedule) MonthlyRuns(asOf time.Time) (avg730 int64, peak int64, peakMo
 			n = ceilDiv(int64(me.Sub(ms)/time.Minute), s.rateMinutes)
 		}
 		total += n
-		if n > peak {
-			peak, peakMonth = n, ms
+		if n > r.Peak {
+			r.Peak, r.PeakMonth = n, ms
 		}
 	}
 	if s.cron == nil {
 		const minutes730 = 730 * 60
-		return (2*minutes730 + s.rateMinutes) / (2 * s.rateMinutes), peak, peakMonth, nil
+		r.Exact = float64(minutes730) / float64(s.rateMinutes)
+		r.Rounded = (2*minutes730 + s.rateMinutes) / (2 * s.rateMinutes)
+		return r, nil
 	}
 	if total == 0 {
-		return 0, 0, time.Time{}, s.neverFires(start, end)
+		return MonthRuns{}, s.neverFires(start, end)
 	}
 	hours := int64(end.Sub(start) / time.Hour)
-	return (2*total*730 + hours) / (2 * hours), peak, peakMonth, nil
+	r.Exact = float64(total) * 730 / float64(hours)
+	r.Rounded = (2*total*730 + hours) / (2 * hours)
+	return r, nil
 }
 
 // neverFires explains why a cron has no firing in [start, end): an *InputError on

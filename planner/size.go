@@ -103,6 +103,10 @@ func FormatSize(n int64) string {
 	return strconv.FormatInt(n, 10) + " B"
 }
 
+// GroupInt renders n with thousands separators, as the reports print byte counts:
+// 1048576 -> "1,048,576".
+func GroupInt(n int64) string { return groupInt(n) }
+
 // groupInt renders n with thousands separators: 1048576 -> "1,048,576".
 func groupInt(n int64) string {
 	if n < 0 {

@@ -150,6 +150,10 @@ type Estimate struct {
 	Reasons []string `json:"reasons"`
 	// MonthlyUSD is the topology's own monthly cost (sum of Lines), common costs excluded.
 	MonthlyUSD float64 `json:"monthlyUSD"`
+	// TotalMonthlyUSD is what the stack would cost a month with this topology: MonthlyUSD
+	// plus the common costs plus the guardrails this topology would deploy. The chosen
+	// topology's is Report.TotalMonthlyUSD.
+	TotalMonthlyUSD float64 `json:"totalMonthlyUSD"`
 	// FitsFreeTier is true when the topology is valid and costs nothing in its peak calendar month.
 	FitsFreeTier bool `json:"fitsFreeTier"`
 	// Usage is what it consumes in a 730-hour month.
@@ -174,8 +178,11 @@ type Report struct {
 	FreeTier FreeTier `json:"freeTier"`
 	// Schedule is the schedule expression.
 	Schedule string `json:"schedule"`
-	// RunsPerMonth counts runs in a 730-hour month (used for cost).
+	// RunsPerMonth counts runs in a 730-hour month, rounded half up to a whole run.
 	RunsPerMonth int64 `json:"runsPerMonth"`
+	// RunsPerMonthExact is the same count with its fraction (to 6 decimals), the figure
+	// cost is priced on: a cron firing 4 times a year runs 0.333333 times a month.
+	RunsPerMonthExact float64 `json:"runsPerMonthExact"`
 	// PeakMonthRuns counts runs in the busiest calendar month of the 12 from AsOf (free-tier fit).
 	PeakMonthRuns int64 `json:"peakMonthRuns"`
 	// PeakMonth (YYYY-MM) is that month.

@@ -10,8 +10,9 @@
 //	go run ./cmd/plan --measure https://api.example.com/items --format json
 //	go run ./cmd/plan --payload 279KB --compressed 19KB --region ap-northeast-1
 //
-// Exit status: 0 on success, 2 on bad input (the message names the flag or config key and the
-// accepted form), 1 on a runtime failure (the network during --measure, writing the report).
+// Exit status (internal/exitcode): 0 on success, 2 on bad input (the message names the flag or
+// config key and the accepted form), 1 on a runtime failure (the network during --measure,
+// writing the report), 3 when a gate fails (the total exceeds --max-monthly).
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -39,13 +41,6 @@ func main() {
 	stop()
 	os.Exit(code)
 }
-
-// Exit codes.
-const (
-	exitOK      = 0
-	exitFailure = 1 // runtime failure: network, I/O
-	exitUsage   = 2 // bad input: flag, config key, stack file, sample file
-)
 
 // resolver looks up a host's addresses; *net.Resolver satisfies it.
 type resolver interface {
@@ -66,27 +61,20 @@ func defaultCLI() *cli {
 	return &cli{now: time.Now, resolver: net.DefaultResolver, client: &http.Client{}}
 }
 
-// usageError is bad input: exit status 2.
-type usageError struct{ err error }
+// usagef is bad input (exit status 2) with a formatted message.
+func usagef(format string, a ...any) error {
+	return &exitcode.UsageError{Err: fmt.Errorf(format, a...)}
+}
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
-
-// main runs the command and maps its error to a message on stderr and an exit status.
+// main runs the command and maps its error to a message on stderr (printed once) and an
+// exit status (internal/exitcode).
 func (c *cli) main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := c.run(ctx, args, stdout, stderr)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return exitOK
-	case errors.As(err, new(*usageError)):
+	code := exitcode.Of(err)
+	if code != exitcode.OK {
 		fmt.Fprintf(stderr, "plan: %v\n", err)
-		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "plan: %v\n", err)
-		return exitFailure
 	}
+	return code
 }
 
 // keyFlag is a flag that overrides one config key; its value goes through config.Set, the
@@ -127,18 +115,23 @@ type options struct {
 	// noStack is true when there was no Pulumi.yaml to read: keys then have only their
 	// defaults, and a flag is the way to set them.
 	noStack bool
+	// decide holds the decision flags (decide.go): the stacks, baseline, budget, what-if, short.
+	decide decideOptions
+	// measured is what --sample or --measure found, measured once for every stack.
+	measured *measurement
 }
 
 func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
 	var o options
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by main
-	fs.StringVar(&o.stack, "stack", "dev", "stack whose Pulumi.<stack>.yaml to plan")
+	fs.StringVar(&o.stack, "stack", "dev", "stack whose Pulumi.<stack>.yaml to plan; several, comma-separated (dev,prod), are compared side by side")
 	fs.StringVar(&o.dir, "dir", ".", "project directory holding Pulumi.yaml")
 	fs.StringVar(&o.sample, "sample", "", "measure the payload from this sample `file` with the fetcher's codec")
 	fs.StringVar(&o.measure, "measure", "", "GET this `URL` once: raw and compressed size, content type, AAAA record")
-	fs.StringVar(&o.format, "format", "text", "report format: text, json or markdown")
+	fs.StringVar(&o.format, "format", "text", "report format: text, json, markdown, svg (the chart) or html (a page with the chart and the tables)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of the --measure request")
+	o.decide.define(fs) // decide.go
 	for _, k := range keyFlags {
 		if k.isBool {
 			fs.Bool(k.name, false, k.usage+" (config "+k.key+")")
@@ -161,9 +154,12 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	switch o.format {
-	case "text", "json", "markdown":
+	case "text", "json", "markdown", "svg", "html":
 	default:
-		return o, nil, usagef("--format %q: want text, json or markdown", o.format)
+		return o, nil, usagef("--format %q: want text, json, markdown, svg or html", o.format)
+	}
+	if err := o.decide.check(o.stack, o.format, o.set); err != nil {
+		return o, nil, err
 	}
 	if o.timeout <= 0 {
 		return o, nil, usagef("--timeout %v: want a positive duration like 30s", o.timeout)
@@ -187,8 +183,9 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	return o, fs, nil
 }
 
-// run plans and writes the report to stdout. Measurements and notes go to stdout too,
-// except in JSON mode, where they go to stderr so stdout stays one JSON document.
+// run plans each stack and writes the report (or the comparison, the chart, the page) to
+// stdout. Measurements and notes go to stdout too, except with --format json, svg or html,
+// where they go to stderr so stdout stays one document.
 func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "prices" {
 		return c.prices(ctx, args[1:], stdout) // prices.go
@@ -198,61 +195,79 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	info := stdout
-	if o.format == "json" {
+	if o.format != "text" && o.format != "markdown" {
 		info = stderr
 	}
+	var plans []stackPlan
+	for _, stack := range o.decide.stacks {
+		o.stack = stack
+		plan, err := c.planStack(ctx, &o, fs, info)
+		if err != nil {
+			return err
+		}
+		plans = append(plans, stackPlan{stack: stack, plan: plan})
+	}
+	return c.decideAndWrite(o, plans, stdout) // decide.go
+}
 
-	cfg, err := c.loadConfig(&o, info)
+// planStack plans o.stack: its config, the flags over it, the measurement (made once for
+// every stack), today as the as-of day when none is set.
+func (c *cli) planStack(ctx context.Context, o *options, fs *flag.FlagSet, info io.Writer) (config.Plan, error) {
+	cfg, err := c.loadConfig(o, info)
 	if err != nil {
-		return err
+		return config.Plan{}, err
 	}
 	for _, k := range keyFlags {
 		if !o.set[k.name] {
 			continue
 		}
 		if err := cfg.Set(k.key, fs.Lookup(k.name).Value.String()); err != nil {
-			return o.explain(err)
+			return config.Plan{}, o.explain(err)
 		}
 	}
 
-	switch {
-	case o.sample != "":
-		m, err := measureFile(o.sample)
-		if err != nil {
-			return err
+	if o.measured == nil {
+		switch {
+		case o.sample != "":
+			m, err := measureFile(o.sample)
+			if err != nil {
+				return config.Plan{}, err
+			}
+			m.print(info)
+			o.measured = &m
+		case o.measure != "":
+			m, err := c.measureURL(ctx, o.measure, o.timeout)
+			if err != nil {
+				return config.Plan{}, err
+			}
+			m.print(info)
+			o.measured = &m
 		}
-		m.print(info)
+	}
+	if m := o.measured; m != nil {
 		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
-	case o.measure != "":
-		m, err := c.measureURL(ctx, o.measure, o.timeout)
-		if err != nil {
-			return err
+		if m.measuredIPv6 {
+			cfg.SourceHasIPv6 = m.HasIPv6
 		}
-		m.print(info)
-		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
-		cfg.SourceHasIPv6 = m.HasIPv6
 	}
 	if cfg.AsOf == "" {
 		cfg.AsOf = c.now().UTC().Format(time.DateOnly)
 	}
 	plan, err := cfg.Plan()
 	if err != nil {
-		return o.explain(err)
+		return config.Plan{}, o.explain(err)
 	}
-	if err := planner.Render(stdout, plan.Report, o.format); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return plan, nil
 }
 
 // explain makes a bad value a usage error that names where the value came from (see
 // source); other bad input is a usage error as it is, and anything else a runtime failure.
 func (o options) explain(err error) error {
 	if ke := (*config.KeyError)(nil); errors.As(err, &ke) {
-		return &usageError{errors.New(ke.Describe(o.source))}
+		return &exitcode.UsageError{Err: errors.New(ke.Describe(o.source))}
 	}
 	if errors.Is(err, planner.ErrBadInput) {
-		return &usageError{err}
+		return &exitcode.UsageError{Err: err}
 	}
 	return fmt.Errorf("plan: %w", err)
 }
@@ -288,7 +303,7 @@ func (c *cli) loadConfig(o *options, info io.Writer) (config.Config, error) {
 	}
 	cfg, err := config.LoadStack(o.dir, o.stack)
 	if err != nil {
-		return config.Config{}, &usageError{err}
+		return config.Config{}, &exitcode.UsageError{Err: err}
 	}
 	// A relative pricesFile in a stack file is relative to the project, as for the program.
 	if cfg.PricesFile != "" && !filepath.IsAbs(cfg.PricesFile) {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -105,7 +106,8 @@ func TestDefaultsPlanTheDevStack(t *testing.T) {
 
 	// No flags at all: the dev stack of the current directory, as a text table.
 	r := run(t, testCLI(nil))
-	if r.code != 0 || !strings.Contains(r.stdout, "lambdabridge plan: ap-northeast-1, as of 2027-03-10") {
+	// The headline: the chosen topology and the stack's total (common $21.01 included).
+	if r.code != 0 || !strings.Contains(r.stdout, "lambdabridge plan: destination, $21.01/month in total (ap-northeast-1, as of 2027-03-10") {
 		t.Fatalf("no flags: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 
@@ -157,7 +159,7 @@ func TestNoProjectFilePlansFromDefaultsAndFlags(t *testing.T) {
 	}
 	// Without a stack file a flag is the only way to set a value: errors name it.
 	r = run(t, testCLI(nil), "--compressed", "19KB")
-	if want := "plan: --payload: not measured (0 B): want the measured size of one response, a positive size like 279KB"; r.code != exitUsage || !strings.Contains(r.stderr, want) {
+	if want := "plan: --payload: not measured (0 B): want the measured size of one response, a positive size like 279KB"; r.code != exitcode.Usage || !strings.Contains(r.stderr, want) {
 		t.Errorf("no sizes: exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
 	}
 }
@@ -309,8 +311,8 @@ func TestJSONContract(t *testing.T) {
 func TestTextAndMarkdown(t *testing.T) {
 	dir := fixtureDir(t)
 	for format, want := range map[string]string{
-		"text":     "lambdabridge plan: ap-northeast-1",
-		"markdown": "| topology | valid |",
+		"text":     "(ap-northeast-1, as of 2027-03-10, free tier always-free)",
+		"markdown": "| topology | valid | free tier | own | total |",
 	} {
 		r := run(t, testCLI(nil), "--dir", dir, "--format", format)
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
@@ -345,7 +347,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 		{"region form", []string{"--region", "Tokyo"}, `plan: --region: "Tokyo" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
 		{"unknown region lists the known ones", []string{"--region", "eu-north-1"},
 			`plan: --region: "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`},
-		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json or markdown`},
+		{"format", []string{"--format", "yaml"}, `plan: --format "yaml": want text, json, markdown, svg or html`},
 		{"timeout", []string{"--timeout", "0s"}, `plan: --timeout 0s: want a positive duration like 30s`},
 		{"timeout form", []string{"--timeout", "soon"}, `invalid value "soon" for flag -timeout`},
 		{"bool flag", []string{"--spill=maybe"}, `invalid boolean value "maybe" for -spill`},
@@ -369,7 +371,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, testCLI(nil), append([]string{"--dir", dir}, tc.args...)...)
-			if r.code != exitUsage {
+			if r.code != exitcode.Usage {
 				t.Fatalf("exit %d, want 2; stdout %q stderr %q", r.code, r.stdout, r.stderr)
 			}
 			if !strings.Contains(r.stderr, tc.want) {
@@ -421,7 +423,7 @@ func TestErrorsNameTheFlagOrTheStackKey(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
 			r := run(t, testCLI(nil), "--dir", dir, "--"+tc.flag, tc.value)
-			if want := "plan: --" + tc.flag + ": " + tc.want; r.code != exitUsage || !strings.Contains(r.stderr, want) {
+			if want := "plan: --" + tc.flag + ": " + tc.want; r.code != exitcode.Usage || !strings.Contains(r.stderr, want) {
 				t.Errorf("flag: exit %d stderr %q\nwant 2 and %q", r.code, r.stderr, want)
 			}
 
@@ -434,7 +436,7 @@ func TestErrorsNameTheFlagOrTheStackKey(t *testing.T) {
 			if tc.decoded {
 				want = fmt.Sprintf("stack %s: config %s: %s", stack, tc.key, tc.want)
 			}
-			if r.code != exitUsage || !strings.Contains(r.stderr, "plan: "+want) {
+			if r.code != exitcode.Usage || !strings.Contains(r.stderr, "plan: "+want) {
 				t.Errorf("stack: exit %d stderr %q\nwant 2 and %q", r.code, r.stderr, "plan: "+want)
 			}
 		})
@@ -445,7 +447,7 @@ func TestErrorsNameTheFlagOrTheStackKey(t *testing.T) {
 	// 1,000 + 64 + floor(1,000/1,024) = 1,064 B).
 	r := run(t, testCLI(nil), "--dir", dir, "--payload", "1000")
 	want := "plan: config lambdabridge:compressedSize (stack dev): 19,000 B is larger than the payload size 1,000 B plus gzip's worst-case overhead (1,064 B at most): measure both with the fetcher's codec (plan --sample or --measure); see also --payload"
-	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d stderr %q\nwant 2 and %q", r.code, r.stderr, want)
 	}
 }
@@ -471,7 +473,7 @@ func TestUnknownRegionInStack(t *testing.T) {
 	}
 	r := run(t, testCLI(nil), "--dir", dir, "--stack", "mars")
 	want := `plan: config aws:region (stack mars): "eu-north-1" is not in the price book; known regions: ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ca-central-1, eu-central-1, eu-west-1, eu-west-2, sa-east-1, us-east-1, us-east-2, us-west-2`
-	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
 	}
 }
@@ -487,7 +489,7 @@ func TestInvalidTopologyInStack(t *testing.T) {
 	}
 	r := run(t, testCLI(nil), "--dir", dir, "--stack", "v4only")
 	want := `plan: config lambdabridge:topology (stack v4only): ipv6 is not valid for this workload: the source host has no IPv6 (AAAA) address`
-	if r.code != exitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, want) || r.stdout != "" {
 		t.Errorf("exit %d stdout %q stderr %q, want 2, no report and %q", r.code, r.stdout, r.stderr, want)
 	}
 	// --topology auto overrides the stack's choice.
@@ -643,7 +645,7 @@ func TestRuntimeFailuresExit1(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// An API key in the query string must not reach the error message.
 			r := run(t, testCLI(nil), "--dir", dir, "--measure", tc.url+"/data?apikey=s3cr3t", "--timeout", tc.timeout)
-			if r.code != exitFailure || !strings.Contains(r.stderr, tc.want) {
+			if r.code != exitcode.Failure || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("exit %d stderr %q, want 1 and %q", r.code, r.stderr, tc.want)
 			}
 			if strings.Contains(r.stderr, "s3cr3t") {
@@ -660,7 +662,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 func TestWriteFailureExits1(t *testing.T) {
 	var errOut bytes.Buffer
 	code := testCLI(nil).main(context.Background(), []string{"--dir", fixtureDir(t), "--format", "json"}, failWriter{}, &errOut)
-	if code != exitFailure || !strings.Contains(errOut.String(), "write report: disk full") {
+	if code != exitcode.Failure || !strings.Contains(errOut.String(), "write report: disk full") {
 		t.Errorf("exit %d stderr %q", code, errOut.String())
 	}
 }

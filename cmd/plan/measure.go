@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lambdabridge/lambdabridge/handlers/source"
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 )
 
 // maxMeasureBytes caps the body --measure reads into memory (128 MiB): far beyond anything
@@ -60,7 +61,7 @@ func (c *cli) measureURL(ctx context.Context, rawURL string, timeout time.Durati
 	}
 	m, err := compressed(measurement{Source: rawURL, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}, body)
 	if err != nil {
-		var u *usageError
+		var u *exitcode.UsageError
 		if errors.As(err, &u) { // an empty body is the source's doing, not the caller's
 			return m, fmt.Errorf("measure %s: empty body", safe)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/internal/pricelist/pricelisttest"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -202,13 +203,13 @@ func TestPricesRefusals(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no region", []string{"prices"}, exitUsage, "plan: prices: --region is required"},
-		{"china", []string{"prices", "--region", "cn-north-1"}, exitUsage, "region cn-north-1 is in the aws-cn partition: only the aws partition's prices can be fetched"},
-		{"govcloud in a list", []string{"prices", "--region", "eu-north-1,us-gov-west-1"}, exitUsage, "aws-us-gov partition"},
-		{"not a region", []string{"prices", "--region", "frankfurt"}, exitUsage, `"frankfurt" is not an AWS region name`},
-		{"out and book", []string{"prices", "--region", "eu-north-1", "--out", "x.json", "--book", "b.json"}, exitUsage, "give one"},
-		{"two regions, no file", []string{"prices", "--region", "eu-north-1,eu-west-2"}, exitUsage, "give --out FILE"},
-		{"stray argument", []string{"prices", "--region", "eu-north-1", "now"}, exitUsage, `unexpected argument "now"`},
+		{"no region", []string{"prices"}, exitcode.Usage, "plan: prices: --region is required"},
+		{"china", []string{"prices", "--region", "cn-north-1"}, exitcode.Usage, "region cn-north-1 is in the aws-cn partition: only the aws partition's prices can be fetched"},
+		{"govcloud in a list", []string{"prices", "--region", "eu-north-1,us-gov-west-1"}, exitcode.Usage, "aws-us-gov partition"},
+		{"not a region", []string{"prices", "--region", "frankfurt"}, exitcode.Usage, `"frankfurt" is not an AWS region name`},
+		{"out and book", []string{"prices", "--region", "eu-north-1", "--out", "x.json", "--book", "b.json"}, exitcode.Usage, "give one"},
+		{"two regions, no file", []string{"prices", "--region", "eu-north-1,eu-west-2"}, exitcode.Usage, "give --out FILE"},
+		{"stray argument", []string{"prices", "--region", "eu-north-1", "now"}, exitcode.Usage, `unexpected argument "now"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,7 +227,7 @@ func TestPricesWithoutCredentials(t *testing.T) {
 	pricelisttest.NoCredentials(t)
 	t.Chdir(t.TempDir())
 	r := run(t, testCLI(nil), "prices", "--region", "eu-north-1")
-	if r.code != exitFailure || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "plan: prices: no AWS credentials: ") {
+	if r.code != exitcode.Failure || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "plan: prices: no AWS credentials: ") {
 		t.Errorf("exit %d stderr %q: want exit 1 and one line", r.code, r.stderr)
 	}
 	if _, err := os.Stat("prices-eu-north-1.json"); !os.IsNotExist(err) {
@@ -247,7 +248,7 @@ func TestPricesAmbiguous(t *testing.T) {
 	priceList(t, twin)
 	t.Chdir(t.TempDir())
 	r := run(t, testCLI(nil), "prices", "--region", "eu-north-1")
-	if r.code != exitFailure {
+	if r.code != exitcode.Failure {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
 	for _, want := range []string{"plan: prices: nothing written: eu-north-1 publicIPv4.hour: 2 Price List rates match AmazonVPC regionCode=eu-north-1 usagetype=[PREFIX-]PublicIPv4:InUseAddress",
@@ -266,7 +267,7 @@ func TestUnknownRegionSaysHowToFetch(t *testing.T) {
 	t.Chdir(t.TempDir())
 	r := run(t, testCLI(nil), "--region", "eu-north-1", "--payload", "279KB", "--compressed", "19KB")
 	want := "fetch its prices with `go run ./cmd/plan prices --region eu-north-1 --out prices-eu-north-1.json`, then plan with --region eu-north-1 --prices prices-eu-north-1.json"
-	if r.code != exitUsage || !strings.Contains(r.stderr, want) {
+	if r.code != exitcode.Usage || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d stderr %q, want 2 and %q", r.code, r.stderr, want)
 	}
 }

@@ -312,9 +312,9 @@ func TestRunnerCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, want string // want: "" for a pass, else a substring of the error
 	}{
-		{"true excerpt", "'''sh local\n" + plan + "\n'''\n'''text\nlambdabridge plan: us-east-1, as of 2026-11-25, free tier always-free\n...\n'''\n", ""},
-		{"drifted line", "'''sh local\n" + plan + "\n'''\n'''text\nlambdabridge plan: us-east-1, as of 2026-11-26, free tier always-free\n...\n'''\n", "output drifted"},
-		{"output longer than the doc", "'''sh local\n" + plan + "\n'''\n'''text\nlambdabridge plan: us-east-1, as of 2026-11-25, free tier always-free\n'''\n", "the output goes on"},
+		{"true excerpt", "'''sh local\n" + plan + "\n'''\n'''text\nlambdabridge plan: destination, $13.98/month in total (us-east-1, as of 2026-11-25, free tier always-free)\n...\n'''\n", ""},
+		{"drifted line", "'''sh local\n" + plan + "\n'''\n'''text\nlambdabridge plan: destination, $13.98/month in total (us-east-1, as of 2026-11-26, free tier always-free)\n...\n'''\n", "output drifted"},
+		{"output longer than the doc", "'''sh local\n" + plan + "\n'''\n'''text\nlambdabridge plan: destination, $13.98/month in total (us-east-1, as of 2026-11-25, free tier always-free)\n'''\n", "the output goes on"},
 		{"expected exit status", "'''sh local exit=2\ngo run ./cmd/plan --payload 12XB\n'''\n'''text\n...\n'''\n", ""},
 		{"wrong exit status", "'''sh local\ngo run ./cmd/plan --payload 12XB\n'''\n'''text\n...\n'''\n", "exit status 2, the doc expects 0"},
 		{"pipe", "'''sh local\n" + plan + " | head\n'''\n'''text\n...\n'''\n", "exactly one command"},
