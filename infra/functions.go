@@ -18,6 +18,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
+	"github.com/lambdabridge/lambdabridge/naming"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -80,7 +81,7 @@ type Functions struct {
 
 	// ByRole holds each function of the shape by its role.
 	ByRole map[planner.Role]*lambda.Function
-	// Names holds each function's physical name by its role (FunctionName).
+	// Names holds each function's physical name by its role (naming.FunctionName).
 	Names map[planner.Role]string
 	// Scheduled is the function the schedule invokes (the shape's first).
 	Scheduled *lambda.Function
@@ -89,10 +90,6 @@ type Functions struct {
 	// Bucket is the handoff bucket, nil when not needed.
 	Bucket *s3.BucketV2
 }
-
-// FunctionName is the physical name of a stack's function of role r: "<prefix>-<role>".
-// Infra names the functions with it; whatever looks them up (metrics, redrive) should too.
-func FunctionName(namePrefix string, r planner.Role) string { return namePrefix + "-" + string(r) }
 
 // Packages are the main packages built into each role's bootstrap.
 var Packages = map[planner.Role]string{
@@ -161,7 +158,7 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		if err != nil {
 			return fail(string(r), err)
 		}
-		f.Names[r] = FunctionName(args.NamePrefix, r)
+		f.Names[r] = naming.FunctionName(args.NamePrefix, r)
 		fn, err := newFunction(ctx, name, f.Names[r], spec, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail(string(r), err)
