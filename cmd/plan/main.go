@@ -9,9 +9,12 @@
 //	go run ./cmd/plan --stack prod --format markdown     # another stack, for a PR comment
 //	go run ./cmd/plan --measure https://api.example.com/items --format json
 //	go run ./cmd/plan --payload 279KB --compressed 19KB --region ap-northeast-1
+//	go run ./cmd/plan --from-metrics --stack prod --since 14d   # re-plan from CloudWatch (metrics.go)
 //
 // Exit status: 0 on success, 2 on bad input (the message names the flag or config key and the
-// accepted form), 1 on a runtime failure (the network during --measure, writing the report).
+// accepted form), 1 on a runtime failure (the network during --measure, writing the report),
+// 3 when --from-metrics finds the deployed topology will not be the cheapest valid one with
+// headroom within --horizon (the report is printed first).
 package main
 
 import (
@@ -30,6 +33,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -60,6 +64,8 @@ type cli struct {
 	resolver resolver
 	// client performs the --measure GET; its timeout comes from --timeout.
 	client *http.Client
+	// cloudWatch makes the --from-metrics client for a region (nil: the SDK's, metrics.go).
+	cloudWatch func(ctx context.Context, region string) (metricsAPI, error)
 }
 
 func defaultCLI() *cli {
@@ -80,7 +86,10 @@ func (c *cli) main(ctx context.Context, args []string, stdout, stderr io.Writer)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.As(err, new(*usageError)):
+	case errors.As(err, new(*exitcode.GateError)): // the report was written; the gate failed
+		fmt.Fprintf(stderr, "plan: %v\n", err)
+		return exitcode.Gate
+	case errors.As(err, new(*usageError)), errors.As(err, new(*exitcode.UsageError)):
 		fmt.Fprintf(stderr, "plan: %v\n", err)
 		return exitUsage
 	default:
@@ -127,6 +136,8 @@ type options struct {
 	// noStack is true when there was no Pulumi.yaml to read: keys then have only their
 	// defaults, and a flag is the way to set them.
 	noStack bool
+	// metrics are the --from-metrics and --write-stack flags (metrics.go).
+	metrics metricsOptions
 }
 
 func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
@@ -139,6 +150,7 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	fs.StringVar(&o.measure, "measure", "", "GET this `URL` once: raw and compressed size, content type, AAAA record")
 	fs.StringVar(&o.format, "format", "text", "report format: text, json or markdown")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of the --measure request")
+	o.metrics.register(fs)
 	for _, k := range keyFlags {
 		if k.isBool {
 			fs.Bool(k.name, false, k.usage+" (config "+k.key+")")
@@ -184,6 +196,9 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	if o.set["measure"] && o.set["ipv6"] {
 		return o, nil, usagef("--measure looks up the AAAA record that --ipv6 gives: give one")
 	}
+	if err := o.metrics.check(o.set, o.sample != "" || o.measure != ""); err != nil {
+		return o, nil, err
+	}
 	return o, fs, nil
 }
 
@@ -215,17 +230,19 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 
+	if o.metrics.fromMetrics {
+		return c.fromMetrics(ctx, o, cfg, stdout, info) // metrics.go
+	}
+	var m measurement
 	switch {
 	case o.sample != "":
-		m, err := measureFile(o.sample)
-		if err != nil {
+		if m, err = measureFile(o.sample); err != nil {
 			return err
 		}
 		m.print(info)
 		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
 	case o.measure != "":
-		m, err := c.measureURL(ctx, o.measure, o.timeout)
-		if err != nil {
+		if m, err = c.measureURL(ctx, o.measure, o.timeout); err != nil {
 			return err
 		}
 		m.print(info)
@@ -241,6 +258,9 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if err := planner.Render(stdout, plan.Report, o.format); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if o.metrics.writeStack {
+		return writeMeasured(info, o, m.values())
 	}
 	return nil
 }
