@@ -292,6 +292,12 @@ func (c *cli) fromMetrics(ctx context.Context, o options, cfg config.Config, std
 	if err := a.deployed(); err != nil {
 		return err
 	}
+	for _, r := range a.shape.Functions {
+		if f := obs[r]; f.Errors > 0 || f.Throttles > 0 {
+			a.notes = append(a.notes, fmt.Sprintf("%s: %s errors and %s throttles in %s invocations: failed invocations are billed and retried (their durations are in the average); its log says why",
+				f.Name, group(f.Errors), group(f.Throttles), group(f.Invocations)))
+		}
+	}
 	if err := a.measure(); err != nil {
 		return err
 	}
@@ -541,8 +547,8 @@ func (a *analysis) measureRuns() {
 		return
 	}
 	a.runs = max(1, int64(math.Round(float64(schedRuns)*n/float64(e))))
-	a.runsDetail = fmt.Sprintf("%s invocations of %s from %s to %s where the schedule fires %s times",
-		group(int64(math.Round(n))), o.Name, first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), group(e))
+	a.runsDetail = fmt.Sprintf("%s invocations of %s from %s to %s: the %s before the last period against the schedule's %s firings in that span",
+		group(o.Invocations), o.Name, first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"), group(int64(math.Round(n))), group(e))
 	if next, ok := a.sched.Next(last); ok && a.sched.Count(last, a.w.To) > 2 {
 		a.notes = append(a.notes, fmt.Sprintf("%s last ran in the period of %s; the schedule fired from %s on without it (a disabled schedule, or the stack was removed?)",
 			o.Name, last.Format(time.RFC3339), next.Format(time.RFC3339)))
