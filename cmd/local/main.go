@@ -58,6 +58,8 @@ type options struct {
 	runs, duplicates                                                         int
 	timeScale                                                                float64
 	spill                                                                    bool
+	// serveMetrics keeps the local CloudWatch serving after the runs (metrics.go).
+	serveMetrics bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -77,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.spill, "spill", false, "let the fetcher spill oversized records to S3 (destination topology)")
 	fs.StringVar(&o.outDir, "out-dir", ".build/local", "where the bootstraps and the emulator are built")
 	fs.StringVar(&o.logs, "logs", "", "file for the functions' own log lines (default: <out-dir>/functions.log)")
+	fs.BoolVar(&o.serveMetrics, "serve-metrics", false, "after the runs, keep their metrics in a local CloudWatch serving until Ctrl-C, and print the plan --from-metrics line that reads them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -211,6 +214,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	po := pipeline.DefaultOptions()
 	po.Topology, po.Runtime, po.DatabaseURL, po.SQSEndpoint = topo, emu, dbURL, sq.Endpoint
 	po.Clock = lambdaasync.NewScaledClock(time.Now(), o.timeScale)
+	rec, err := newLocalMetrics(o.stack, rep.Schedule, po.Clock) // metrics.go
+	if err != nil {
+		return err
+	}
+	emu.Output, po.Runtime = io.MultiWriter(logFile, rec), rec.runtime(emu)
 	po.MaxRetries, po.MaxEventAge = cfg.MaxRetries, time.Duration(cfg.MaxEventAgeSeconds)*time.Second
 	po.AsyncLimitBytes, po.Spill = limit, o.spill || cfg.Spill
 	po.Source.Config.URL, po.Source.Config.Timeout, po.Source.Config.ExpectJSON = sourceURL, 10*time.Second, true
@@ -239,6 +247,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	at := time.Now().UTC().Truncate(time.Minute)
 	for i := 0; i < o.runs; i++ {
+		rec.startRun(at)
 		if _, err := p.Run(ctx, at); err != nil {
 			return err
 		}
@@ -282,7 +291,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "summary  %d runs: %s; rows written %d (fetches now has %d rows); %s; dead-letter queue holds %d; took %s\n",
 		o.runs, flow, after-before, after, audit, depth, time.Since(start).Round(100*time.Millisecond))
-	return nil
+	return rec.finish(ctx, stdout, o.stack, chosen, o.topology != "auto", o.serveMetrics)
 }
 
 func (o *options) check(fs *flag.FlagSet) error {
