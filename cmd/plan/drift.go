@@ -215,7 +215,7 @@ func (a *analysis) report(now time.Time) driftReport {
 	}
 	rep.Verdict = v
 	rep.Keys, rep.ByHand = a.keys(v.StillCheapest, v.Headroom)
-	if !v.StillCheapest && a.cfg.Topology == string(planner.Auto) {
+	if !v.StillCheapest && a.stackTopology == string(planner.Auto) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("with the measured keys in the stack, pulumi up deploys %s (topology auto)", mr.Chosen))
 	}
 	return rep

@@ -139,7 +139,7 @@ func writeMeasured(w io.Writer, o options, values map[string]string) error {
 	return nil
 }
 
-// measuredValues are the stack values of a --sample or --measure measurement.
+// values are the stack values of a --sample or --measure measurement, for --write-stack.
 func (m measurement) values() map[string]string {
 	v := map[string]string{
 		"lambdabridge:payloadSize":    sizeValue(m.RawBytes),
@@ -288,7 +288,14 @@ func (c *cli) fromMetrics(ctx context.Context, o options, cfg config.Config, std
 		obs[r] = observe(data, r, names[r])
 	}
 	a := &analysis{o: o, cfg: cfg, configured: configured, sched: sched, w: w, obs: obs, data: data,
-		horizonEnd: w.To.Add(o.metrics.horizonD), initMillis: o.metrics.initMillis}
+		horizonEnd: w.To.Add(o.metrics.horizonD), initMillis: o.metrics.initMillis, stackTopology: cfg.Topology}
+	if o.set["topology"] { // --topology names the deployed topology; the stack file may say auto
+		stackCfg, err := config.LoadStack(o.dir, o.stack)
+		if err != nil {
+			return &usageError{err}
+		}
+		a.stackTopology = stackCfg.Topology
+	}
 	if err := a.deployed(); err != nil {
 		return err
 	}
@@ -333,6 +340,8 @@ type analysis struct {
 	data       map[string]series
 	horizonEnd time.Time
 	initMillis int
+	// stackTopology is lambdabridge:topology as the stack file has it (cfg's may be --topology).
+	stackTopology string
 
 	topology       planner.Topology
 	topologySource string
@@ -624,9 +633,9 @@ func (a *analysis) keys(stillCheapest, headroom bool) (measured, byHand []stackK
 		}
 	}
 	cheapest := a.measured.Report.Chosen
-	if !stillCheapest && a.cfg.Topology != string(planner.Auto) && a.cfg.Topology != string(cheapest) {
-		byHand = append(byHand, stackKey{Key: "lambdabridge:topology", Configured: a.cfg.Topology, Value: string(planner.Auto), Changed: true,
-			Why: fmt.Sprintf("the stack forces %s; with auto, pulumi up deploys the cheapest valid topology, %s", a.cfg.Topology, cheapest)})
+	if forced := a.stackTopology; !stillCheapest && forced != string(planner.Auto) && forced != string(cheapest) {
+		byHand = append(byHand, stackKey{Key: "lambdabridge:topology", Configured: forced, Value: string(planner.Auto), Changed: true,
+			Why: fmt.Sprintf("the stack forces %s; with auto, pulumi up deploys the cheapest valid topology, %s", forced, cheapest)})
 	}
 	if !headroom && a.shape.Spills(true) && !a.cfg.Spill {
 		byHand = append(byHand, stackKey{Key: "lambdabridge:spill", Configured: "false", Value: "true", Changed: true,

@@ -429,6 +429,11 @@ func TestFromMetricsChangedTopology(t *testing.T) {
 	if len(rep.Notes) == 0 || rep.Notes[0] != want {
 		t.Errorf("notes %q\nwant first %q", rep.Notes, want)
 	}
+	// destination is cheaper than the deployed nat-instance; the stack file says auto, so
+	// there is no topology to change by hand: pulumi up with the measured keys deploys it.
+	if rep.Verdict.StillCheapest || len(rep.ByHand) != 0 || rep.Notes[len(rep.Notes)-1] != "with the measured keys in the stack, pulumi up deploys destination (topology auto)" {
+		t.Errorf("verdict %+v by hand %+v notes %q", rep.Verdict, rep.ByHand, rep.Notes)
+	}
 }
 
 // TestFromMetricsTopologyFlag: when the functions that run do not match the stack's plan,
