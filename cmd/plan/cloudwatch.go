@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/lambdabridge/lambdabridge/handlers/metrics"
 	"github.com/lambdabridge/lambdabridge/planner"
@@ -197,7 +198,9 @@ var errNoCredentials = errors.New("--from-metrics: no AWS credentials found (the
 // the credentials first, so a machine without any gets one line, not the chain's last
 // attempt (an instance-metadata timeout).
 func newCloudWatch(ctx context.Context, region string) (metricsAPI, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	// The SDK's own log lines (an instance-metadata fallback warning, say) would bury the one
+	// line a failure is reported as: errors come back as errors.
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region), awsconfig.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, fmt.Errorf("--from-metrics: AWS configuration: %w", err)
 	}

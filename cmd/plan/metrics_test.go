@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -506,15 +508,35 @@ func TestFromMetricsNothing(t *testing.T) {
 }
 
 // TestFromMetricsNoCredentials: without credentials the SDK's chain ends at the instance
-// metadata service; the user gets one line, exit 1.
+// metadata service; the user gets one line, exit 1, and nothing of the SDK's own logging
+// (which would warn about falling back to IMDSv1 on the process's stderr).
 func TestFromMetricsNoCredentials(t *testing.T) {
-	// The instance metadata endpoint is a closed local port, so the chain fails fast.
-	awsEnv(t, map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"})
+	// An instance metadata service that refuses a token (the SDK then falls back to IMDSv1
+	// and logs a warning) and has no role.
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer imds.Close()
+	awsEnv(t, map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL})
+	// The process's own stderr, where the SDK's default logger writes.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = pw
 	r := run(t, testCLI(nil), "--dir", metricsDir(t), "--from-metrics")
+	os.Stderr = saved
+	pw.Close()
+	logged, _ := io.ReadAll(pr)
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	if r.code != exitcode.Failure || len(lines) != 1 || !strings.HasPrefix(lines[0], "plan: --from-metrics: no AWS credentials found") ||
-		strings.Contains(r.stderr, "IMDS") || strings.Contains(r.stderr, "127.0.0.1") {
-		t.Errorf("exit %d stderr %q", r.code, r.stderr)
+		strings.Contains(r.stderr, "IMDS") || strings.Contains(r.stderr, "127.0.0.1") || len(logged) != 0 {
+		t.Errorf("exit %d stderr %q; the SDK logged %q", r.code, r.stderr, logged)
 	}
 }
 
