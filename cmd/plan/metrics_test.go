@@ -618,3 +618,79 @@ func BenchmarkReadMetrics(b *testing.B) {
 		}
 	}
 }
+
+// TestWindowAndPeriods: the period is the finest CloudWatch still holds for the window's
+// start, and the window ends on a whole period.
+func TestWindowAndPeriods(t *testing.T) {
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		since      time.Duration
+		period     time.Duration
+		from, to   string
+		wantLength time.Duration
+	}{
+		{14 * day, time.Minute, "2027-02-24T15:04:00Z", "2027-03-10T15:04:00Z", 14 * day},
+		{15 * day, time.Minute, "2027-02-23T15:04:00Z", "2027-03-10T15:04:00Z", 15 * day},
+		// One minute past 15 days: 5-minute periods, the end rounded down to 15:00.
+		{15*day + time.Minute, 5 * time.Minute, "2027-02-23T14:55:00Z", "2027-03-10T15:00:00Z", 15*day + 5*time.Minute},
+		{63 * day, 5 * time.Minute, "2027-01-06T15:00:00Z", "2027-03-10T15:00:00Z", 63 * day},
+		{64 * day, time.Hour, "2027-01-05T15:00:00Z", "2027-03-10T15:00:00Z", 64 * day},
+		// 90 minutes in 1-minute periods.
+		{90 * time.Minute, time.Minute, "2027-03-10T13:34:00Z", "2027-03-10T15:04:00Z", 90 * time.Minute},
+	} {
+		w := newWindow(today, tc.since)
+		if w.Period != tc.period || w.From.Format(time.RFC3339) != tc.from || w.To.Format(time.RFC3339) != tc.to || w.Length() != tc.wantLength {
+			t.Errorf("since %v: %v to %v by %v, want %s to %s by %v", tc.since, w.From, w.To, w.Period, tc.from, tc.to, tc.period)
+		}
+	}
+}
+
+func TestParseDays(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"14d", 14 * 24 * time.Hour, true},
+		{"1.5d", 36 * time.Hour, true},
+		{"36h", 36 * time.Hour, true},
+		{"90m", 90 * time.Minute, true},
+		{"0d", 0, false},
+		{"-1h", 0, false},
+		{"2w", 0, false},
+		{"d", 0, false},
+		{"", 0, false},
+	} {
+		got, err := parseDays(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseDays(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestMeasureSize: the p99 where CloudWatch has one, the Maximum where it has none, nothing
+// without data; fractional values round up to whole bytes.
+func TestMeasureSize(t *testing.T) {
+	one := func(v float64) series { return series{At: []time.Time{windowFrom}, Values: []float64{v}} }
+	for _, tc := range []struct {
+		name string
+		data map[string]series
+		want sizeMeasure
+	}{
+		{"p99", map[string]series{"rawbytes_p99_fetcher": one(1000.2), "rawbytes_max_fetcher": one(1200)}, sizeMeasure{"p99", 1001, 1200}},
+		{"no percentile", map[string]series{"rawbytes_max_fetcher": one(1200)}, sizeMeasure{"Maximum", 1200, 1200}},
+		{"no data", map[string]series{}, sizeMeasure{}},
+	} {
+		if got := measureSize(tc.data, metrics.RawBytes, planner.Fetcher); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSizeValue(t *testing.T) {
+	for n, want := range map[int64]string{1: "1KB", 999: "1KB", 1000: "1KB", 1001: "2KB", 278715: "279KB", 6569280: "6570KB"} {
+		if got := sizeValue(n); got != want {
+			t.Errorf("sizeValue(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
