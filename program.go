@@ -14,6 +14,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/infra"
 	"github.com/lambdabridge/lambdabridge/internal/lambdabuild"
+	"github.com/lambdabridge/lambdabridge/naming"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -96,7 +97,7 @@ func deploy(ctx *pulumi.Context, o deployOptions) (outputs pulumi.Map, err error
 		o.Now = time.Now
 	}
 	st, err := infra.NewStack(ctx, infra.StackArgs{
-		Config: cfg, Plan: report, NamePrefix: infra.NamePrefix(ctx.Project(), ctx.Stack()), AccountID: caller.AccountId,
+		Config: cfg, Plan: report, NamePrefix: naming.NamePrefix(ctx.Project(), ctx.Stack()), AccountID: caller.AccountId,
 		Build: o.Build, BuildDir: o.BuildDir, Now: o.Now,
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func TestFieldKey(t *testing.T) {
 	for _, f := range planner.Fields {
 		t.Run(string(f), func(t *testing.T) {
 			key, ok := FieldKey(f)
-			if f == planner.FieldGuardrails { // the program's guardrails, not a stack key
+			if f == planner.FieldGuardrails || f == planner.FieldRunsPerMonth { // the program's guardrails and measured runs: no stack key
 				if ok {
 					t.Errorf("FieldKey(%q) = %s, want none", f, key)
 				}

@@ -65,10 +65,18 @@ type Plan struct {
 // planner finds invalid), so is a prices file that does not load (lambdabridge:pricesFile).
 // Callers that measure or override a value (cmd/plan --sample, cmd/local --topology) set
 // it on c first.
-func (c Config) Plan() (Plan, error) {
+func (c Config) Plan() (Plan, error) { return c.PlanWith(nil) }
+
+// PlanWith is [Config.Plan] with adjust applied to the planner input before the planner's
+// defaults, for what no stack key sets (cmd/plan --from-metrics: the measured runs per
+// month). A nil adjust is Plan.
+func (c Config) PlanWith(adjust func(*planner.Input)) (Plan, error) {
 	in, err := c.PlannerInput()
 	if err != nil {
 		return Plan{}, err
+	}
+	if adjust != nil {
+		adjust(&in)
 	}
 	in = planner.Defaults(in)
 	book, err := planner.LoadBook(c.PricesFile)

@@ -19,6 +19,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/store"
 	"github.com/lambdabridge/lambdabridge/lambdas"
+	"github.com/lambdabridge/lambdabridge/naming"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
 
@@ -81,7 +82,7 @@ type Functions struct {
 
 	// ByRole holds each function of the shape by its role.
 	ByRole map[planner.Role]*lambda.Function
-	// Names holds each function's physical name by its role (FunctionName).
+	// Names holds each function's physical name by its role (naming.FunctionName).
 	Names map[planner.Role]string
 	// Scheduled is the function the schedule invokes (the shape's first).
 	Scheduled *lambda.Function
@@ -90,10 +91,6 @@ type Functions struct {
 	// Bucket is the handoff bucket, nil when not needed.
 	Bucket *s3.BucketV2
 }
-
-// FunctionName is the physical name of a stack's function of role r: "<prefix>-<role>".
-// Infra names the functions with it; whatever looks them up (metrics, redrive) should too.
-func FunctionName(namePrefix string, r planner.Role) string { return namePrefix + "-" + string(r) }
 
 // role is one function to create: its facts, what it may touch beyond its log group and
 // the DLQ, and its environment.
@@ -159,7 +156,7 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		if err != nil {
 			return fail(string(r), err)
 		}
-		f.Names[r] = FunctionName(args.NamePrefix, r)
+		f.Names[r] = naming.FunctionName(args.NamePrefix, r)
 		fn, err := newFunction(ctx, name, f.Names[r], spec, args, f.DLQ, build, parent)
 		if err != nil {
 			return fail(string(r), err)

@@ -46,13 +46,15 @@ const (
 	FieldGuardrails Field = "guardrails"
 	// FieldAsOf is Input.AsOf: a day the price book has no prices for.
 	FieldAsOf Field = "as-of"
+	// FieldRunsPerMonth is Input.RunsPerMonth (measured, set by cmd/plan --from-metrics).
+	FieldRunsPerMonth Field = "runs per month"
 )
 
 // Fields lists every Field, in Input's order.
 var Fields = []Field{
 	FieldSchedule, FieldPayloadBytes, FieldCompressedBytes, FieldRegion, FieldFreeTier,
 	FieldCreditsUSD, FieldMemoryMB, FieldArchitecture, FieldFetchMillis, FieldWriteMillis,
-	FieldAsOf, FieldGuardrails, FieldTopology,
+	FieldAsOf, FieldGuardrails, FieldTopology, FieldRunsPerMonth,
 }
 
 // Lambda's bounds on the function settings the planner prices.

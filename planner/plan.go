@@ -166,6 +166,9 @@ func validate(in Input, book *Book) (*Schedule, error) {
 	if in.Topology != "" && in.Topology != Auto && !slices.Contains(AllTopologies, in.Topology) {
 		return nil, inputErrorf(FieldTopology, in.Topology, "%q is not one of %s, %s", in.Topology, Auto, topologyNames())
 	}
+	if in.RunsPerMonth < 0 {
+		return nil, inputErrorf(FieldRunsPerMonth, in.RunsPerMonth, "%s is negative: want 0 (the schedule's count) or the measured runs in a %d-hour month", groupInt(in.RunsPerMonth), HoursPerMonth)
+	}
 	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0) {
 		return nil, inputErrorf(FieldGuardrails, fmt.Sprintf("%+v", *g), "%+v has a negative count: want zero or more of each", *g)
 	}
@@ -245,6 +248,18 @@ func Plan(in Input, book *Book) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	var measuredNote string
+	if in.RunsPerMonth > 0 {
+		// Measured runs replace the schedule's count; the peak month scales alike (or is
+		// the measured count when the schedule fires less than once a month).
+		scaled := in.RunsPerMonth
+		if runs.Rounded > 0 {
+			scaled = ceilMulDiv(runs.Peak, in.RunsPerMonth, runs.Rounded)
+		}
+		measuredNote = fmt.Sprintf("runs per month measured: %s in a %d-hour month (the schedule %s gives %s); peak month %s scaled alike to %s",
+			groupInt(in.RunsPerMonth), HoursPerMonth, in.Schedule, qty(runs.Exact), runs.PeakMonth.Format("2006-01"), groupInt(scaled))
+		runs.Exact, runs.Rounded, runs.Peak = float64(in.RunsPerMonth), in.RunsPerMonth, scaled
+	}
 	p := &planner{in: in, book: book, runs: runs.Exact, peakRuns: runs.Peak, tier: in.FreeTier}
 	r := &Report{
 		Region: in.Region, AsOf: in.AsOf.Format(time.DateOnly), FreeTier: in.FreeTier,
@@ -256,6 +271,9 @@ func Plan(in Input, book *Book) (*Report, error) {
 			DatabaseStorageGB: DatabaseStorageGB, HoursPerMonth: HoursPerMonth,
 		},
 		Notes: []string{},
+	}
+	if measuredNote != "" {
+		r.Notes = append(r.Notes, measuredNote)
 	}
 	if err := p.freeTier(r); err != nil {
 		return nil, err
@@ -702,6 +720,19 @@ func SignedMoney(x float64) string {
 func floorMulDiv(a, b, c int64) int64 {
 	q := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
 	q.Quo(q, big.NewInt(c))
+	if !q.IsInt64() {
+		return math.MaxInt64
+	}
+	return q.Int64()
+}
+
+// ceilMulDiv computes ceil(a*b/c) for non-negative a, b and positive c without overflow,
+// capped at MaxInt64.
+func ceilMulDiv(a, b, c int64) int64 {
+	q, r := new(big.Int).QuoRem(new(big.Int).Mul(big.NewInt(a), big.NewInt(b)), big.NewInt(c), new(big.Int))
+	if r.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
 	if !q.IsInt64() {
 		return math.MaxInt64
 	}

@@ -81,6 +81,11 @@ type Input struct {
 	// finds it valid, and Plan fails with a *TopologyError (ErrBadInput) carrying the
 	// planner's reasons if not.
 	Topology Topology
+	// RunsPerMonth, when positive, is the runs in a 730-hour month as measured in production
+	// (cmd/plan --from-metrics: the scheduled function's invocations, retries included, since
+	// they are billed); the report's peak month is then the schedule's peak scaled by the same
+	// ratio, rounded up. Zero means the schedule's own count.
+	RunsPerMonth int64
 }
 
 // Guardrails counts what the guardrails of issue 6 create, so the planner can

@@ -54,6 +54,8 @@ type options struct {
 	runs, duplicates                                                         int
 	timeScale                                                                float64
 	spill                                                                    bool
+	// serveMetrics keeps the local CloudWatch serving after the runs (metrics.go).
+	serveMetrics bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -73,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.spill, "spill", false, "let the fetcher spill oversized records to S3 (destination topology)")
 	fs.StringVar(&o.outDir, "out-dir", ".build/local", "where the bootstraps and the emulator are built")
 	fs.StringVar(&o.logs, "logs", "", "file for the functions' own log lines (default: <out-dir>/functions.log)")
+	fs.BoolVar(&o.serveMetrics, "serve-metrics", false, "after the runs, keep their metrics in a local CloudWatch serving until Ctrl-C, and print the plan --from-metrics line that reads them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -70,6 +70,9 @@ func TestLocalRun(t *testing.T) {
 		"already stored (redelivery)",
 		// 2 runs, each writer event delivered 1 + 1 times = 4 deliveries, 2 distinct fetches.
 		"summary  2 runs: 2 fetched, 0 failed to fetch; writer 4 deliveries, 0 failed; rows written 2 (fetches now has 2 rows)",
+		// What CloudWatch would hold (metrics.go): 2 fetcher + 4 writer invocations x 3
+		// AWS/Lambda metrics + the fetcher's 2 EMF lines x 5 metrics = 28 datapoints.
+		"metrics  28 datapoints for stack dev's functions (6 invocations, 2 EMF lines) in a local CloudWatch at http://127.0.0.1:",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

@@ -43,6 +43,8 @@ type session struct {
 	emu     *pipeline.Emulator
 	logPath string
 	p       *pipeline.Pipeline
+	metrics *localMetrics // what the runs would publish to CloudWatch (metrics.go)
+	chosen  planner.Topology
 
 	closers []func()
 }
@@ -86,6 +88,7 @@ func (s *session) plan(context.Context) error {
 	if s.o.topology != "auto" {
 		chosen = planner.Topology(s.o.topology)
 	}
+	s.chosen = chosen
 	if s.o.topology == string(pipeline.Relay) {
 		s.topo = pipeline.Relay
 	} else if s.topo, err = pipeline.TopologyOf(chosen); err != nil {
@@ -93,6 +96,9 @@ func (s *session) plan(context.Context) error {
 	}
 	if s.shape, err = s.topo.Shape(); err != nil {
 		return err
+	}
+	if s.o.topology == string(pipeline.Relay) {
+		s.chosen = s.shape.Topology // "relay" names the handoff: any of its topologies runs alike
 	}
 	rep := s.rep
 	fmt.Fprintf(s.out, "plan     stack %s: %s, %s, %s raw / %s gzip -> planner chose %s (%s/month in total)\n",
@@ -187,6 +193,10 @@ func (s *session) functions(ctx context.Context) error {
 	po := pipeline.DefaultOptions()
 	po.Topology, po.Runtime, po.DatabaseURL, po.SQSEndpoint = s.topo, s.emu, s.dbURL, s.sqs.Endpoint
 	po.Clock = lambdaasync.NewScaledClock(time.Now(), s.o.timeScale)
+	if s.metrics, err = newLocalMetrics(s.o.stack, s.rep.Schedule, po.Clock); err != nil {
+		return err
+	}
+	s.emu.Output, po.Runtime = io.MultiWriter(logFile, s.metrics), s.metrics.runtime(s.emu)
 	po.MaxRetries, po.MaxEventAge = s.cfg.MaxRetries, time.Duration(s.cfg.MaxEventAgeSeconds)*time.Second
 	po.AsyncLimitBytes, po.Spill = s.rep.Payload.LimitBytes, s.o.spill || s.cfg.Spill
 	po.Source.Config.URL, po.Source.Config.Timeout, po.Source.Config.ExpectJSON = s.sourceURL, 10*time.Second, true
@@ -217,6 +227,7 @@ func (s *session) runAll(ctx context.Context) error {
 	}
 	at := time.Now().UTC().Truncate(time.Minute)
 	for i := 0; i < s.o.runs; i++ {
+		s.metrics.startRun(at)
 		if _, err := s.p.Run(ctx, at); err != nil {
 			return err
 		}
@@ -264,5 +275,5 @@ func (s *session) summary(ctx context.Context) error {
 	}
 	fmt.Fprintf(s.out, "summary  %d runs: %s; rows written %d (fetches now has %d rows); %s; dead-letter queue holds %d; took %s\n",
 		s.o.runs, flow, after-s.rowsBefore, after, audit, depth, time.Since(s.start).Round(100*time.Millisecond))
-	return nil
+	return s.metrics.finish(ctx, s.out, s.o.stack, s.chosen, s.o.topology != "auto", s.o.serveMetrics)
 }

@@ -12,7 +12,9 @@
 //
 // Exit status (internal/exitcode): 0 on success, 2 on bad input (the message names the flag or
 // config key and the accepted form), 1 on a runtime failure (the network during --measure,
-// writing the report), 3 when a gate fails (the total exceeds --max-monthly).
+// writing the report), 3 when a gate fails: the total exceeds --max-monthly, or
+// --from-metrics finds the deployed topology will not be the cheapest valid one with headroom
+// within --horizon (the report is printed first).
 package main
 
 import (
@@ -55,6 +57,8 @@ type cli struct {
 	resolver resolver
 	// client performs the --measure GET; its timeout comes from --timeout.
 	client *http.Client
+	// cloudWatch makes the --from-metrics client for a region (nil: the SDK's, metrics.go).
+	cloudWatch func(ctx context.Context, region string) (metricsAPI, error)
 }
 
 func defaultCLI() *cli {
@@ -119,6 +123,8 @@ type options struct {
 	decide decideOptions
 	// measured is what --sample or --measure found, measured once for every stack.
 	measured *measurement
+	// metrics are the --from-metrics and --write-stack flags (metrics.go).
+	metrics metricsOptions
 }
 
 func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
@@ -131,7 +137,8 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	fs.StringVar(&o.measure, "measure", "", "GET this `URL` once: raw and compressed size, content type, AAAA record")
 	fs.StringVar(&o.format, "format", "text", "report format: text, json, markdown, svg (the chart) or html (a page with the chart and the tables)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of the --measure request")
-	o.decide.define(fs) // decide.go
+	o.decide.define(fs)    // decide.go
+	o.metrics.register(fs) // metrics.go
 	for _, k := range keyFlags {
 		if k.isBool {
 			fs.Bool(k.name, false, k.usage+" (config "+k.key+")")
@@ -180,6 +187,12 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	if o.set["measure"] && o.set["ipv6"] {
 		return o, nil, usagef("--measure looks up the AAAA record that --ipv6 gives: give one")
 	}
+	if err := o.metrics.check(o.set, o.sample != "" || o.measure != ""); err != nil {
+		return o, nil, err
+	}
+	if (o.metrics.fromMetrics || o.metrics.writeStack) && len(o.decide.stacks) > 1 {
+		return o, nil, usagef("--from-metrics and --write-stack work on one stack: give --stack NAME")
+	}
 	return o, fs, nil
 }
 
@@ -198,6 +211,14 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if o.format != "text" && o.format != "markdown" {
 		info = stderr
 	}
+	if o.metrics.fromMetrics {
+		o.stack = o.decide.stacks[0]
+		cfg, err := c.stackConfig(&o, fs, info)
+		if err != nil {
+			return err
+		}
+		return c.fromMetrics(ctx, o, cfg, stdout, info) // metrics.go
+	}
 	var plans []stackPlan
 	for _, stack := range o.decide.stacks {
 		o.stack = stack
@@ -207,23 +228,41 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		plans = append(plans, stackPlan{stack: stack, plan: plan})
 	}
-	return c.decideAndWrite(o, plans, stdout) // decide.go
+	err = c.decideAndWrite(o, plans, stdout) // decide.go
+	if err != nil && !errors.As(err, new(*exitcode.GateError)) {
+		return err
+	}
+	if o.metrics.writeStack { // the measurement is written even when a gate fails
+		if werr := writeMeasured(info, o, o.measured.values()); werr != nil {
+			return werr
+		}
+	}
+	return err
 }
 
-// planStack plans o.stack: its config, the flags over it, the measurement (made once for
-// every stack), today as the as-of day when none is set.
-func (c *cli) planStack(ctx context.Context, o *options, fs *flag.FlagSet, info io.Writer) (config.Plan, error) {
+// stackConfig is o.stack's config with the flags that set keys applied over it.
+func (c *cli) stackConfig(o *options, fs *flag.FlagSet, info io.Writer) (config.Config, error) {
 	cfg, err := c.loadConfig(o, info)
 	if err != nil {
-		return config.Plan{}, err
+		return config.Config{}, err
 	}
 	for _, k := range keyFlags {
 		if !o.set[k.name] {
 			continue
 		}
 		if err := cfg.Set(k.key, fs.Lookup(k.name).Value.String()); err != nil {
-			return config.Plan{}, o.explain(err)
+			return config.Config{}, o.explain(err)
 		}
+	}
+	return cfg, nil
+}
+
+// planStack plans o.stack: its config, the flags over it, the measurement (made once for
+// every stack), today as the as-of day when none is set.
+func (c *cli) planStack(ctx context.Context, o *options, fs *flag.FlagSet, info io.Writer) (config.Plan, error) {
+	cfg, err := c.stackConfig(o, fs, info)
+	if err != nil {
+		return config.Plan{}, err
 	}
 
 	if o.measured == nil {

@@ -1,4 +1,9 @@
-package infra
+// Package naming is the one place the physical names of a stack's resources are made:
+// infra names the functions (and everything else "<prefix>-...") with it, and whatever
+// looks them up afterwards (cmd/plan --from-metrics, cmd/local's metrics) finds them with
+// the same code. It imports only the planner's roles, so a command can name a stack's
+// functions without pulling in the Pulumi SDK.
+package naming
 
 import (
 	"crypto/sha256"
@@ -71,3 +76,7 @@ func NamePrefix(project, stack string) string {
 }
 
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+// FunctionName is the physical name of a stack's function of role r: "<prefix>-<role>".
+// Infra names the functions with it; whatever looks them up (metrics, redrive) should too.
+func FunctionName(namePrefix string, r planner.Role) string { return namePrefix + "-" + string(r) }

@@ -1,4 +1,4 @@
-package infra
+package naming
 
 import (
 	"math/rand/v2"
