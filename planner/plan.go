@@ -290,40 +290,36 @@ func Plan(in Input, book *Book) (*Report, error) {
 		}
 		r.Topologies = append(r.Topologies, e)
 	}
-	if err := choose(r, in.Topology); err != nil {
-		return nil, err
-	}
-
 	if r.Common, err = p.commonLines(); err != nil {
 		return nil, fmt.Errorf("plan common costs: %w", err)
 	}
 	r.CommonMonthlyUSD = sumLines(r.Common)
-	g := DefaultGuardrails(r.Chosen)
-	if in.Guardrails != nil {
-		g = *in.Guardrails
+	// Each topology's total is what the stack costs with it: its own lines, the common
+	// ones and its own guardrails (which differ: destination has more alarms than a relay).
+	// The choice compares totals, so the cheapest is the cheapest bill.
+	guardrails := func(t Topology) Guardrails {
+		if in.Guardrails != nil {
+			return *in.Guardrails
+		}
+		return DefaultGuardrails(t)
 	}
-	r.Guardrail = g
-	if r.Guardrails, err = p.guardrailLines(g); err != nil {
-		return nil, fmt.Errorf("plan guardrails: %w", err)
-	}
-	r.GuardrailsMonthlyUSD = sumLines(r.Guardrails)
-	r.TotalMonthlyUSD = micro(r.Find(r.Chosen).MonthlyUSD + r.CommonMonthlyUSD + r.GuardrailsMonthlyUSD)
 	for i := range r.Topologies {
 		e := &r.Topologies[i]
-		if e.Name == r.Chosen {
-			e.TotalMonthlyUSD = r.TotalMonthlyUSD
-			continue
-		}
-		g := DefaultGuardrails(e.Name)
-		if in.Guardrails != nil {
-			g = *in.Guardrails
-		}
-		lines, err := p.guardrailLines(g)
+		lines, err := p.guardrailLines(guardrails(e.Name))
 		if err != nil {
 			return nil, fmt.Errorf("plan guardrails of %s: %w", e.Name, err)
 		}
 		e.TotalMonthlyUSD = micro(e.MonthlyUSD + r.CommonMonthlyUSD + sumLines(lines))
 	}
+	if err := choose(r, in.Topology); err != nil {
+		return nil, err
+	}
+	r.Guardrail = guardrails(r.Chosen)
+	if r.Guardrails, err = p.guardrailLines(r.Guardrail); err != nil {
+		return nil, fmt.Errorf("plan guardrails: %w", err)
+	}
+	r.GuardrailsMonthlyUSD = sumLines(r.Guardrails)
+	r.TotalMonthlyUSD = r.Find(r.Chosen).TotalMonthlyUSD
 	if in.CreditsUSD > 0 {
 		r.CreditsUSD = in.CreditsUSD
 		if r.TotalMonthlyUSD > 0 {
@@ -643,8 +639,8 @@ func choose(r *Report, want Topology) error {
 		return badInput("no topology is valid for this workload: %s", strings.Join(r.Topologies[0].Reasons, "; "))
 	}
 	sort.SliceStable(valid, func(i, j int) bool {
-		if valid[i].MonthlyUSD != valid[j].MonthlyUSD {
-			return valid[i].MonthlyUSD < valid[j].MonthlyUSD
+		if valid[i].TotalMonthlyUSD != valid[j].TotalMonthlyUSD {
+			return valid[i].TotalMonthlyUSD < valid[j].TotalMonthlyUSD
 		}
 		return order[valid[i].Name] < order[valid[j].Name]
 	})
@@ -655,7 +651,7 @@ func choose(r *Report, want Topology) error {
 		if chosen == cheapest {
 			verdict = "chosen: requested by topology, and the cheapest valid topology"
 		} else {
-			verdict = fmt.Sprintf("chosen: requested by topology (the cheapest valid is %s at %s)", cheapest.Name, Money(cheapest.MonthlyUSD))
+			verdict = fmt.Sprintf("chosen: requested by topology (the cheapest valid is %s at %s)", cheapest.Name, Money(cheapest.TotalMonthlyUSD))
 		}
 	}
 	r.Chosen = chosen.Name
@@ -666,10 +662,10 @@ func choose(r *Report, want Topology) error {
 		}
 		var v string
 		switch {
-		case e.MonthlyUSD > chosen.MonthlyUSD:
-			v = fmt.Sprintf("costs %s more than %s", Money(e.MonthlyUSD-chosen.MonthlyUSD), chosen.Name)
-		case e.MonthlyUSD < chosen.MonthlyUSD:
-			v = fmt.Sprintf("costs %s less than %s, which was requested", Money(chosen.MonthlyUSD-e.MonthlyUSD), chosen.Name)
+		case e.TotalMonthlyUSD > chosen.TotalMonthlyUSD:
+			v = fmt.Sprintf("costs %s more than %s", Money(e.TotalMonthlyUSD-chosen.TotalMonthlyUSD), chosen.Name)
+		case e.TotalMonthlyUSD < chosen.TotalMonthlyUSD:
+			v = fmt.Sprintf("costs %s less than %s, which was requested", Money(chosen.TotalMonthlyUSD-e.TotalMonthlyUSD), chosen.Name)
 		case order[e.Name] > order[chosen.Name]:
 			v = fmt.Sprintf("costs the same as %s, which has fewer moving parts", chosen.Name)
 		default:

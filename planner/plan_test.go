@@ -164,7 +164,8 @@ func TestRequestedTopology(t *testing.T) {
 		{
 			name: "s3 requested", mod: func(in *Input) { in.Topology = S3 }, chosen: S3,
 			verdicts: map[Topology]string{
-				S3: "chosen: requested by topology (the cheapest valid is destination at $0.00)",
+				// destination's total: $0 + common $21.01 + guardrails $0 = $21.01.
+				S3: "chosen: requested by topology (the cheapest valid is destination at $21.01)",
 				// destination $0 is $0.022349 -> $0.02 cheaper than s3.
 				Destination: "costs $0.02 less than s3, which was requested",
 				IPv6:        "unknown whether the source host has an IPv6 (AAAA) address: measure with --measure",
@@ -189,7 +190,7 @@ func TestRequestedTopology(t *testing.T) {
 			// ipv6 measured: $0 like destination, which wins the tie under auto.
 			name: "a tie requested", mod: func(in *Input) { in.Topology, in.SourceHasIPv6 = IPv6, boolp(true) }, chosen: IPv6,
 			verdicts: map[Topology]string{
-				IPv6:        "chosen: requested by topology (the cheapest valid is destination at $0.00)",
+				IPv6:        "chosen: requested by topology (the cheapest valid is destination at $21.01)",
 				Destination: "costs the same as ipv6, which was requested",
 				S3:          "costs $0.02 more than ipv6",
 			},
@@ -199,10 +200,14 @@ func TestRequestedTopology(t *testing.T) {
 		{
 			name: "nat-gateway requested, nothing free", mod: func(in *Input) { in.Topology, in.FreeTier = NATGateway, NoFreeTier }, chosen: NATGateway,
 			verdicts: map[Topology]string{
-				// destination, nothing free: $0.01644 (TestGuardrailsCost) -> $0.02;
-				// 48.998 - 0.01644 = 48.98156 -> $48.98.
-				NATGateway:  "chosen: requested by topology (the cheapest valid is destination at $0.02)",
-				Destination: "costs $48.98 less than nat-gateway, which was requested",
+				// Totals, nothing free (TestGuardrailsCost): destination $0.01644 + common
+				// $21.015475 + 7 alarms and 5 metrics $2.20 = $23.231915; s3 $0.001752 requests
+				// + $0.00803 compute + $0.006658 logs + $0.022349 S3 = $0.038789 + $21.015475 +
+				// 5 alarms and 5 metrics $2.00 = $23.054264 -> $23.05, the cheapest; nat-gateway
+				// (below) $48.998 + $21.015475 + $1.80 = $71.813475, so destination costs
+				// 71.813475 - 23.231915 = 48.58156 -> $48.58 less.
+				NATGateway:  "chosen: requested by topology (the cheapest valid is s3 at $23.05)",
+				Destination: "costs $48.58 less than nat-gateway, which was requested",
 			},
 			// The relay's 3 alarms x $0.10 = $0.30 + 5 metrics x $0.30 = $1.50 -> $1.80
 			// (not destination's 7 alarms: $2.20).
@@ -498,16 +503,30 @@ func TestGuardrailsCost(t *testing.T) {
 		in := seed()
 		in.FreeTier, in.CreditsUSD = NoFreeTier, 100
 		r := mustPlan(t, in)
-		// 7 alarms x $0.10 = $0.70 + 5 metrics x $0.30 = $1.50 -> $2.20.
-		checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 2.20)
 		// Destination, nothing free: 8,760 x $0.0000002 = $0.001752;
 		// 602.25 x $0.0000133334 = $0.00803004 -> $0.00803; logs 0.00876 GB x $0.76 =
-		// $0.0066576 -> $0.006658. Total $0.01644.
+		// $0.0066576 -> $0.006658. Own cost $0.01644.
 		checkUSD(t, "destination", r.Find(Destination).MonthlyUSD, 0.01644)
 		// Common: $21.01 + 4,380 x $0.00000125 = $0.005475 -> $21.015475.
 		checkUSD(t, "common", r.CommonMonthlyUSD, 21.015475)
-		// Total 0.01644 + 21.015475 + 2.20 = $23.231915; $100 lasts 100 / 23.231915 = 4.3 months.
-		checkUSD(t, "total", r.TotalMonthlyUSD, 23.231915)
+		// Destination's guardrails: 7 alarms x $0.10 = $0.70 + 5 metrics x $0.30 = $1.50 -> $2.20;
+		// its total 0.01644 + 21.015475 + 2.20 = $23.231915.
+		checkUSD(t, "destination total", r.Find(Destination).TotalMonthlyUSD, 23.231915)
+		// s3 has two alarms fewer (no delivery-failure or record-size alarm): 5 x $0.10 +
+		// $1.50 = $2.00, so its total is its own cost + 21.015475 + 2.00. Its own cost is
+		// higher (S3 requests) but by less than the $0.20 of alarms, so s3 is the cheaper
+		// bill and the choice: the planner compares totals, not own costs.
+		s3 := r.Find(S3)
+		checkUSD(t, "s3 total", s3.TotalMonthlyUSD, s3.MonthlyUSD+21.015475+2.00)
+		if !(s3.MonthlyUSD > 0.01644 && s3.TotalMonthlyUSD < 23.231915) || r.Chosen != S3 {
+			t.Fatalf("s3 own %v total %v, chosen %s: want s3 dearer alone, cheaper in total, and chosen", s3.MonthlyUSD, s3.TotalMonthlyUSD, r.Chosen)
+		}
+		checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 2.00)
+		checkUSD(t, "total", r.TotalMonthlyUSD, s3.TotalMonthlyUSD)
+		// $100 lasts 100 / total months, to one decimal.
+		if want := math.Round(100/s3.TotalMonthlyUSD*10) / 10; r.CreditMonths != want || want != 4.3 {
+			t.Errorf("credit months %v, want %v (4.3)", r.CreditMonths, want)
+		}
 		if r.CreditMonths != 4.3 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "last 4.3 months") {
 			t.Errorf("credit months %v notes %q", r.CreditMonths, r.Notes)
 		}

@@ -215,9 +215,9 @@ func TestFlagsOverrideTheStack(t *testing.T) {
 			}
 		}},
 		{"topology names the chosen one", []string{"--topology", "s3"}, func(t *testing.T, rep planner.Report) {
-			// s3 is not the cheapest (destination is $0): chosen anyway, and totalled.
+			// s3 is not the cheapest (destination totals $21.01): chosen anyway, and totalled.
 			s3 := rep.Find(planner.S3)
-			if rep.Chosen != planner.S3 || s3 == nil || s3.Reasons[0] != "chosen: requested by topology (the cheapest valid is destination at $0.00)" {
+			if rep.Chosen != planner.S3 || s3 == nil || s3.Reasons[0] != "chosen: requested by topology (the cheapest valid is destination at $21.01)" {
 				t.Errorf("chosen %s, s3 %+v", rep.Chosen, s3)
 			}
 			if s3 != nil && rep.TotalMonthlyUSD != s3.MonthlyUSD+rep.CommonMonthlyUSD+rep.GuardrailsMonthlyUSD {
