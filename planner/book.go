@@ -67,6 +67,15 @@ const (
 	ItemLegacyRDSGB       = "legacy.rds.storageGB"
 	ItemLegacyEBSGB       = "legacy.ebs.GB"
 	ItemLegacyIPv4Hours   = "legacy.publicIPv4.hours"
+	// ItemKMSRequest is the price of one AWS KMS request (a Decrypt of a SecureString
+	// parameter on the reader's behalf), and ItemFreeKMSRequests the account's monthly
+	// Always Free KMS requests.
+	ItemKMSRequest      = "kms.request"
+	ItemFreeKMSRequests = "free.kms.requests"
+	// ItemSSMStandardParameter is a standard Parameter Store parameter's monthly price and
+	// ItemSSMStandardThroughput the price of one API request at the standard throughput.
+	ItemSSMStandardParameter  = "ssm.standardParameter"
+	ItemSSMStandardThroughput = "ssm.standardThroughput"
 )
 
 // RegionalItems lists the items every region of the book must price.
@@ -85,6 +94,7 @@ var GlobalItems = []string{
 	ItemFreeAlarms, ItemFreeMetrics, ItemFreeSNSEmail, ItemBudgetDay, ItemDataTransferIn,
 	ItemLegacyOffers, ItemLegacyNewAccounts, ItemLegacyS3Puts, ItemLegacyS3Gets, ItemLegacyS3GB,
 	ItemLegacyRDSHours, ItemLegacyRDSGB, ItemLegacyEBSGB, ItemLegacyIPv4Hours,
+	ItemKMSRequest, ItemFreeKMSRequests, ItemSSMStandardParameter, ItemSSMStandardThroughput,
 }
 
 // Confidence levels an entry may carry.
