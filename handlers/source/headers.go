@@ -105,3 +105,20 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	_ = enc.Encode(s) // a string always encodes
 	b.Truncate(b.Len() - 1)
 }
+
+// SetHeaders replaces the request headers of the fetches that follow (secret headers read
+// after New, at cold start, from a secret store). It checks the names as New does and keeps
+// a copy. It must not run while a Fetch is in progress.
+func (f *Fetcher) SetHeaders(h map[string]string) error {
+	for name := range h {
+		if !validHeaderName(name) {
+			return fmt.Errorf("source: %q is not a valid HTTP header name", name)
+		}
+	}
+	c := make(map[string]string, len(h))
+	for k, v := range h {
+		c[k] = v
+	}
+	f.cfg.Headers = c
+	return nil
+}
