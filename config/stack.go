@@ -87,7 +87,7 @@ func loadStackSource(dir, stack string) (*stackSource, error) {
 	}
 
 	stackDir := filepath.Join(dir, proj.StackConfigDir)
-	stackPath := filepath.Join(stackDir, "Pulumi."+stack+".yaml")
+	stackPath := stackFilePath(dir, proj, stack)
 	if _, err := os.Stat(stackPath); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("stack %s: no stack file %s (stacks found: %s)", stack, stackPath, listStacks(stackDir))
 	}
@@ -113,6 +113,28 @@ func loadStackSource(dir, stack string) (*stackSource, error) {
 		src.values[full] = v
 	}
 	return src, nil
+}
+
+// StackFile is the path of stack's settings file as LoadStack reads it: Pulumi.<stack>.yaml
+// in the project's stackConfigDir (dir/Pulumi.yaml's), which must exist.
+func StackFile(dir, stack string) (string, error) {
+	if stack == "" || strings.ContainsAny(stack, `/\`) {
+		return "", fmt.Errorf("stack name %q: want a plain name like dev", stack)
+	}
+	var proj projectFile
+	if err := readYAML(filepath.Join(dir, "Pulumi.yaml"), &proj); err != nil {
+		return "", err
+	}
+	p := stackFilePath(dir, proj, stack)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("stack %s: %w", stack, err)
+	}
+	return p, nil
+}
+
+// stackFilePath is where a project keeps stack's settings file.
+func stackFilePath(dir string, proj projectFile, stack string) string {
+	return filepath.Join(dir, proj.StackConfigDir, "Pulumi."+stack+".yaml")
 }
 
 func readYAML(path string, into any) error {

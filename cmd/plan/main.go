@@ -60,6 +60,8 @@ type cli struct {
 	resolver resolver
 	// client performs the --measure GET; its timeout comes from --timeout.
 	client *http.Client
+	// env reads the environment (LAMBDABRIDGE_SOURCE_HEADERS); nil means os.Getenv.
+	env func(string) string
 }
 
 func defaultCLI() *cli {
@@ -127,6 +129,8 @@ type options struct {
 	// noStack is true when there was no Pulumi.yaml to read: keys then have only their
 	// defaults, and a flag is the way to set them.
 	noStack bool
+	// measureStack and writeStack are --measure-stack and --write-stack (measurestack.go).
+	measureStack, writeStack bool
 }
 
 func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
@@ -139,6 +143,8 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	fs.StringVar(&o.measure, "measure", "", "GET this `URL` once: raw and compressed size, content type, AAAA record")
 	fs.StringVar(&o.format, "format", "text", "report format: text, json or markdown")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of the --measure request")
+	fs.BoolVar(&o.measureStack, "measure-stack", false, "GET the stack's own sourceUrl once, with the headers in $"+HeadersEnv+": sizes, content type, AAAA record")
+	fs.BoolVar(&o.writeStack, "write-stack", false, "write what --measure-stack, --measure or --sample measured into Pulumi.<stack>.yaml, and print the change")
 	for _, k := range keyFlags {
 		if k.isBool {
 			fs.Bool(k.name, false, k.usage+" (config "+k.key+")")
@@ -183,6 +189,9 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	}
 	if o.set["measure"] && o.set["ipv6"] {
 		return o, nil, usagef("--measure looks up the AAAA record that --ipv6 gives: give one")
+	}
+	if err := o.checkMeasureStack(); err != nil {
+		return o, nil, err
 	}
 	return o, fs, nil
 }
@@ -231,6 +240,19 @@ func (c *cli) run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		m.print(info)
 		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
 		cfg.SourceHasIPv6 = m.HasIPv6
+	case o.measureStack:
+		m, err := c.measureStack(ctx, o, cfg, info)
+		if err != nil {
+			return err
+		}
+		m.print(info)
+		cfg.PayloadBytes, cfg.CompressedBytes = m.RawBytes, m.CompressedBytes
+		cfg.SourceHasIPv6 = m.HasIPv6
+	}
+	if o.writeStack {
+		if err := recordInStack(o, cfg, info); err != nil {
+			return err
+		}
 	}
 	if cfg.AsOf == "" {
 		cfg.AsOf = c.now().UTC().Format(time.DateOnly)

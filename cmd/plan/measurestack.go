@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/lambdabridge/lambdabridge/config"
+	"github.com/lambdabridge/lambdabridge/handlers/source"
+)
+
+// HeadersEnv is the environment variable --measure-stack (and cmd/local) reads the source's
+// request headers from, in the form of lambdabridge:sourceHeaders: a JSON object of header
+// name to value. A stack file holds that key encrypted, which only Pulumi can decrypt:
+//
+//	export LAMBDABRIDGE_SOURCE_HEADERS="$(pulumi config get sourceHeaders)"
+const HeadersEnv = "LAMBDABRIDGE_SOURCE_HEADERS"
+
+// The keys --write-stack writes.
+const (
+	keyPayload    = "lambdabridge:payloadSize"
+	keyCompressed = "lambdabridge:compressedSize"
+	keyIPv6       = "lambdabridge:sourceHasIpv6"
+	keySourceURL  = "lambdabridge:sourceUrl"
+)
+
+// checkMeasureStack refuses flags that contradict --measure-stack or --write-stack.
+func (o options) checkMeasureStack() error {
+	if o.measureStack {
+		for _, f := range []string{"measure", "sample", "payload", "compressed", "ipv6"} {
+			if o.set[f] {
+				return usagef("--measure-stack measures the stack's own sourceUrl: --%s measures or gives the same figures: give one", f)
+			}
+		}
+	}
+	if o.writeStack && !o.measureStack && o.measure == "" && o.sample == "" {
+		return usagef("--write-stack writes what --measure-stack, --measure or --sample measured: give one of them")
+	}
+	return nil
+}
+
+// getenv reads the environment (os.Getenv unless a test replaced it).
+func (c *cli) getenv(key string) string {
+	if c.env != nil {
+		return c.env(key)
+	}
+	return os.Getenv(key)
+}
+
+// measureStack GETs the stack's own sourceUrl with the request headers the deployed fetcher
+// would send, and says where they came from without showing a value: LAMBDABRIDGE_SOURCE_HEADERS,
+// or a stack key in plain text; an encrypted stack key is reported as set but unreadable.
+func (c *cli) measureStack(ctx context.Context, o options, cfg config.Config, info io.Writer) (measurement, error) {
+	if o.noStack {
+		return measurement{}, usagef("--measure-stack measures a stack's sourceUrl, and there is no Pulumi.yaml here: give --dir (or --measure URL)")
+	}
+	if cfg.SourceURL == "" {
+		return measurement{}, usagef("--measure-stack: config %s (stack %s) is empty: set it (pulumi config set sourceUrl URL), or measure any URL with --measure URL", keySourceURL, o.stack)
+	}
+	headers, notes, err := c.stackHeaders(cfg)
+	if err != nil {
+		return measurement{}, err
+	}
+	safe := source.SafeURL(cfg.SourceURL)
+	fmt.Fprintf(info, "stack %s: GET %s (%s) with %s\n", o.stack, safe, keySourceURL, describeHeaders(headers))
+	for _, n := range notes {
+		fmt.Fprintln(info, "  "+n)
+	}
+	m, err := c.measureGET(ctx, getRequest{url: cfg.SourceURL, source: safe, name: "config " + keySourceURL, headers: headers}, o.timeout)
+	var status *statusError
+	if errors.As(err, &status) && (status.code == http.StatusUnauthorized || status.code == http.StatusForbidden) && len(headers) == 0 {
+		return m, fmt.Errorf("%w; no request headers were sent: put the source's key in %s (see above)", err, HeadersEnv)
+	}
+	return m, err
+}
+
+// stackHeaders are the headers --measure-stack sends, and what to say about them.
+func (c *cli) stackHeaders(cfg config.Config) (map[string]string, []string, error) {
+	key := cfg.SourceHeaders
+	fill := fmt.Sprintf(`export %s="$(pulumi config get sourceHeaders)"`, HeadersEnv)
+	if raw := c.getenv(HeadersEnv); strings.TrimSpace(raw) != "" {
+		h, err := source.ParseHeaders(raw)
+		if err != nil {
+			return nil, nil, usagef("%s: the value is %w", HeadersEnv, err)
+		}
+		var notes []string
+		if !key.IsSet() {
+			notes = append(notes, fmt.Sprintf("note: the stack sets no lambdabridge:sourceHeaders, so the deployed fetcher would send none of these headers: pulumi config set --secret sourceHeaders \"$%s\"", HeadersEnv))
+		}
+		return h, append([]string{fmt.Sprintf("headers from %s (values not shown)", HeadersEnv)}, notes...), nil
+	}
+	switch {
+	case key.IsSet() && !key.Readable():
+		return nil, []string{"lambdabridge:sourceHeaders is set but encrypted (secure:): only Pulumi can decrypt it, so no headers are sent; to send them: " + fill}, nil
+	case key.IsSet():
+		return key.Headers(), []string{"headers from lambdabridge:sourceHeaders, which the stack file holds in plain text: set it with pulumi config set --secret sourceHeaders"}, nil
+	}
+	return nil, nil, nil
+}
+
+// describeHeaders names the headers sent, never their values.
+func describeHeaders(h map[string]string) string {
+	if len(h) == 0 {
+		return "no request headers"
+	}
+	return "headers " + strings.Join(source.HeaderNames(h), ", ")
+}
+
+// statusError is a non-2xx answer to a measuring GET.
+type statusError struct {
+	url    string
+	code   int
+	status string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("measure %s: status %s: the plan needs a successful response", e.url, e.status)
+}
+
+// recordInStack records what was measured (now in cfg) in the stack file with
+// config.UpdateStackFile (comments, quoting and key order kept) and prints the change: the
+// sizes, and the AAAA answer when a URL was measured and the lookup answered.
+func recordInStack(o options, cfg config.Config, info io.Writer) error {
+	path, err := config.StackFile(o.dir, o.stack)
+	if err != nil {
+		return usagef("--write-stack: %w", err)
+	}
+	values := map[string]string{keyPayload: fmt.Sprint(cfg.PayloadBytes), keyCompressed: fmt.Sprint(cfg.CompressedBytes)}
+	if (o.measure != "" || o.measureStack) && cfg.SourceHasIPv6 != nil {
+		values[keyIPv6] = fmt.Sprint(*cfg.SourceHasIPv6)
+	}
+	diff, err := config.UpdateStackFile(path, values)
+	if err != nil {
+		return fmt.Errorf("--write-stack: %w", err)
+	}
+	if diff == "" {
+		fmt.Fprintf(info, "%s already holds the measured values\n", path)
+		return nil
+	}
+	fmt.Fprintf(info, "wrote %s:\n", path)
+	for _, l := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
+		fmt.Fprintln(info, "  "+l)
+	}
+	return nil
+}
