@@ -97,3 +97,39 @@ func errNoValue(err error) error {
 
 // opaqueSourceHeaders is the value of an encrypted lambdabridge:sourceHeaders in a stack file.
 var opaqueSourceHeaders = SourceHeaders{set: true}
+
+// HeadersEnv is the environment variable that gives commands run outside Pulumi (cmd/plan
+// --measure-stack, cmd/local) the source's request headers, in the form of
+// lambdabridge:sourceHeaders. A stack file holds that key encrypted, which only Pulumi can
+// decrypt:
+//
+//	export LAMBDABRIDGE_SOURCE_HEADERS="$(pulumi config get sourceHeaders)"
+const HeadersEnv = "LAMBDABRIDGE_SOURCE_HEADERS"
+
+// LocalHeaders are the request headers a command run outside Pulumi sends to the stack's
+// source: HeadersEnv's (read through getenv) when it is set, else the stack key's when it is
+// readable (a plain-text value). The notes say, without a value, where the headers came from
+// and what is amiss: an encrypted key (with the command that fills HeadersEnv), a key in
+// plain text, or headers the deployed fetcher would not send. A malformed HeadersEnv is an
+// error naming the variable, never its value.
+func (c Config) LocalHeaders(getenv func(string) string) (map[string]string, []string, error) {
+	key := c.SourceHeaders
+	if raw := getenv(HeadersEnv); strings.TrimSpace(raw) != "" {
+		h, err := source.ParseHeaders(raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: the value is %w", HeadersEnv, err)
+		}
+		notes := []string{fmt.Sprintf("headers from %s (values not shown)", HeadersEnv)}
+		if !key.IsSet() {
+			notes = append(notes, fmt.Sprintf("note: the stack sets no %s, so the deployed fetcher would send none of these headers: pulumi config set --secret sourceHeaders \"$%s\"", ns("sourceHeaders"), HeadersEnv))
+		}
+		return h, notes, nil
+	}
+	switch {
+	case key.IsSet() && !key.Readable():
+		return nil, []string{fmt.Sprintf(`%s is set but encrypted (secure:): only Pulumi can decrypt it, so no headers are sent; to send them: export %s="$(pulumi config get sourceHeaders)"`, ns("sourceHeaders"), HeadersEnv)}, nil
+	case key.IsSet():
+		return key.Headers(), []string{fmt.Sprintf("headers from %s, which the stack file holds in plain text: set it with pulumi config set --secret sourceHeaders", ns("sourceHeaders"))}, nil
+	}
+	return nil, nil, nil
+}

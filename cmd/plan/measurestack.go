@@ -13,12 +13,8 @@ import (
 	"github.com/lambdabridge/lambdabridge/handlers/source"
 )
 
-// HeadersEnv is the environment variable --measure-stack (and cmd/local) reads the source's
-// request headers from, in the form of lambdabridge:sourceHeaders: a JSON object of header
-// name to value. A stack file holds that key encrypted, which only Pulumi can decrypt:
-//
-//	export LAMBDABRIDGE_SOURCE_HEADERS="$(pulumi config get sourceHeaders)"
-const HeadersEnv = "LAMBDABRIDGE_SOURCE_HEADERS"
+// HeadersEnv is config.HeadersEnv, where --measure-stack finds the source's headers.
+const HeadersEnv = config.HeadersEnv
 
 // The keys --write-stack writes.
 const (
@@ -78,28 +74,14 @@ func (c *cli) measureStack(ctx context.Context, o options, cfg config.Config, in
 	return m, err
 }
 
-// stackHeaders are the headers --measure-stack sends, and what to say about them.
+// stackHeaders are the headers --measure-stack sends, and what to say about them
+// (config.LocalHeaders); a malformed LAMBDABRIDGE_SOURCE_HEADERS is bad input.
 func (c *cli) stackHeaders(cfg config.Config) (map[string]string, []string, error) {
-	key := cfg.SourceHeaders
-	fill := fmt.Sprintf(`export %s="$(pulumi config get sourceHeaders)"`, HeadersEnv)
-	if raw := c.getenv(HeadersEnv); strings.TrimSpace(raw) != "" {
-		h, err := source.ParseHeaders(raw)
-		if err != nil {
-			return nil, nil, usagef("%s: the value is %w", HeadersEnv, err)
-		}
-		var notes []string
-		if !key.IsSet() {
-			notes = append(notes, fmt.Sprintf("note: the stack sets no lambdabridge:sourceHeaders, so the deployed fetcher would send none of these headers: pulumi config set --secret sourceHeaders \"$%s\"", HeadersEnv))
-		}
-		return h, append([]string{fmt.Sprintf("headers from %s (values not shown)", HeadersEnv)}, notes...), nil
+	h, notes, err := cfg.LocalHeaders(c.getenv)
+	if err != nil {
+		return nil, nil, &usageError{err}
 	}
-	switch {
-	case key.IsSet() && !key.Readable():
-		return nil, []string{"lambdabridge:sourceHeaders is set but encrypted (secure:): only Pulumi can decrypt it, so no headers are sent; to send them: " + fill}, nil
-	case key.IsSet():
-		return key.Headers(), []string{"headers from lambdabridge:sourceHeaders, which the stack file holds in plain text: set it with pulumi config set --secret sourceHeaders"}, nil
-	}
-	return nil, nil, nil
+	return h, notes, nil
 }
 
 // describeHeaders names the headers sent, never their values.
