@@ -210,49 +210,58 @@ func localRun(t *testing.T, ctx context.Context, args ...string) (out, logs stri
 }
 
 // TestLocalRunOwnAPIWithHeaders: with --url and LAMBDABRIDGE_SOURCE_HEADERS, the real
-// bootstraps fetch the user's API, which demands the key, and the row lands in PostgreSQL.
-// The functions read the key from a local Parameter Store once per cold start, as deployed;
-// it is in no output line and no function log line.
+// bootstraps fetch the user's API, which demands the key, and the rows land in PostgreSQL,
+// through the fetcher and writer or through the relay. The fetching function reads the key
+// from a local Parameter Store once per cold start, as deployed; it is in no output line and
+// no function log line.
 func TestLocalRunOwnAPIWithHeaders(t *testing.T) {
 	const key = "local-key-4f3e2d1c"
-	var served, refused int
-	var mu sync.Mutex
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Header.Get("X-Api-Key") != key {
-			refused++
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		served++
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"orders":[{"id":1},{"id":2}]}`)
-	}))
-	defer api.Close()
-	t.Setenv("LAMBDABRIDGE_SOURCE_HEADERS", `{"X-Api-Key":"`+key+`"}`)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, logs, err := localRun(t, ctx, "--url", api.URL+"/orders?page=1", "--runs", "2", "--time-scale", "600")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	for _, want := range []string{
-		"source   " + api.URL + "/orders with headers X-Api-Key (values not shown; the functions read them from a local Parameter Store)",
-		"source   headers from LAMBDABRIDGE_SOURCE_HEADERS (values not shown)",
-		// The fetcher's one cold start reads the parameter once: one KMS Decrypt when deployed.
-		"headers  read 1 time(s) from the local Parameter Store at cold start (deployed: 1 GetParameter, 1 KMS Decrypt)",
-		"summary  2 runs: 2 fetched, 0 failed to fetch; writer 2 deliveries, 0 failed; rows written 2",
+	for _, tc := range []struct{ topology, summary string }{
+		{"destination", "summary  2 runs: 2 fetched, 0 failed to fetch; writer 2 deliveries, 0 failed; rows written 2"},
+		{"relay", "summary  2 runs: relay fetched and stored 2, 0 failed; rows written 2"},
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	if served != 2 || refused != 0 {
-		t.Errorf("the API served %d and refused %d requests; want 2 and 0", served, refused)
-	}
-	if strings.Contains(out, key) || strings.Contains(logs, key) || strings.Contains(out, "page=1") {
-		t.Errorf("the key (or the URL's query) is shown:\n%s\n%s", out, logs)
+		t.Run(tc.topology, func(t *testing.T) {
+			var served, refused int
+			var mu sync.Mutex
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if r.Header.Get("X-Api-Key") != key {
+					refused++
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
+					return
+				}
+				served++
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"orders":[{"id":1},{"id":2}]}`)
+			}))
+			defer api.Close()
+			t.Setenv("LAMBDABRIDGE_SOURCE_HEADERS", `{"X-Api-Key":"`+key+`"}`)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			out, logs, err := localRun(t, ctx, "--topology", tc.topology, "--url", api.URL+"/orders?page=1", "--runs", "2", "--time-scale", "600")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			for _, want := range []string{
+				"source   " + api.URL + "/orders with headers X-Api-Key (values not shown; the functions read them from a local Parameter Store)",
+				"source   headers from LAMBDABRIDGE_SOURCE_HEADERS (values not shown)",
+				// The fetching function's one cold start reads the parameter once: one KMS
+				// Decrypt when deployed.
+				"headers  read 1 time(s) from the local Parameter Store at cold start (deployed: 1 GetParameter, 1 KMS Decrypt)",
+				tc.summary,
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if served != 2 || refused != 0 {
+				t.Errorf("the API served %d and refused %d requests; want 2 and 0", served, refused)
+			}
+			if strings.Contains(out, key) || strings.Contains(logs, key) || strings.Contains(out, "page=1") {
+				t.Errorf("the key (or the URL's query) is shown:\n%s\n%s", out, logs)
+			}
+		})
 	}
 }
 
