@@ -97,3 +97,54 @@ config:
 		t.Error("the plan does not count the encrypted headers")
 	}
 }
+
+func TestLocalHeaders(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == HeadersEnv {
+				return v
+			}
+			return ""
+		}
+	}
+	plain := Defaults()
+	if err := plain.Set("lambdabridge:sourceHeaders", `{"X-Api-Key":"`+secretToken+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	encrypted := Defaults()
+	encrypted.SourceHeaders = opaqueSourceHeaders
+	tests := []struct {
+		name    string
+		cfg     Config
+		env     string
+		want    map[string]string
+		note    string
+		wantErr string
+	}{
+		{"variable, stack sets none", Defaults(), `{"X-Api-Key":"` + secretToken + `"}`, map[string]string{"X-Api-Key": secretToken},
+			"the stack sets no lambdabridge:sourceHeaders, so the deployed fetcher would send none of these headers", ""},
+		{"variable wins over the stack", plain, `{"Authorization":"Bearer x"}`, map[string]string{"Authorization": "Bearer x"}, "headers from LAMBDABRIDGE_SOURCE_HEADERS (values not shown)", ""},
+		{"encrypted, no variable", encrypted, "", nil, `is set but encrypted (secure:): only Pulumi can decrypt it, so no headers are sent; to send them: export LAMBDABRIDGE_SOURCE_HEADERS="$(pulumi config get sourceHeaders)"`, ""},
+		{"plain text in the stack file", plain, "", map[string]string{"X-Api-Key": secretToken}, "which the stack file holds in plain text: set it with pulumi config set --secret sourceHeaders", ""},
+		{"none", Defaults(), "", nil, "", ""},
+		{"bad variable", Defaults(), secretToken, nil, "", "LAMBDABRIDGE_SOURCE_HEADERS: the value is not a JSON object"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, notes, err := tc.cfg.LocalHeaders(env(tc.env))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), secretToken) {
+					t.Errorf("err %v, want %q without the value", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !maps.Equal(h, tc.want) {
+				t.Errorf("headers %v, %v; want %v", h, err, tc.want)
+			}
+			all := strings.Join(notes, "\n")
+			if (tc.note == "") != (len(notes) == 0) || !strings.Contains(all, tc.note) || strings.Contains(all, secretToken) {
+				t.Errorf("notes %q, want %q (and no value)", notes, tc.note)
+			}
+		})
+	}
+}

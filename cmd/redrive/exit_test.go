@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -40,13 +42,16 @@ func TestExitStatuses(t *testing.T) {
 
 // TestNoCredentialsInOneLine: with no credentials anywhere, a redrive against AWS stops before
 // any call with one line saying what to set, not the credential chain's last error (the
-// instance metadata service, off EC2). Status 1: the work could not be done.
+// instance metadata service, off EC2: here a local server with no role to give). Status 1:
+// the work could not be done.
 func TestNoCredentialsInOneLine(t *testing.T) {
+	imds := httptest.NewServer(http.NotFoundHandler())
+	defer imds.Close()
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
 		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "ap-northeast-1",
+		"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_REGION": "ap-northeast-1",
 	} {
 		t.Setenv(k, v)
 	}
@@ -55,7 +60,7 @@ func TestNoCredentialsInOneLine(t *testing.T) {
 		t.Fatalf("err = %v, want status 1", err)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "no AWS credentials: set AWS_PROFILE") || strings.Contains(msg, "\n") || strings.Contains(strings.ToLower(msg), "imds") || strings.Contains(msg, "169.254") {
+	if !strings.HasPrefix(msg, "no AWS credentials: set AWS_PROFILE") || strings.Contains(msg, "\n") || strings.Contains(strings.ToLower(msg), "imds") || strings.Contains(strings.ToLower(msg), "metadata") {
 		t.Errorf("error %q, want one line saying what to set", msg)
 	}
 	// A fully local redrive needs none.
