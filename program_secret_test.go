@@ -88,6 +88,17 @@ func TestProgramSourceHeadersSecret(t *testing.T) {
 			if v := p.raw["value"]; !v.IsSecret() || v.SecretValue().Element.StringValue() != headers {
 				t.Errorf("parameter value secret=%v, want the headers as a secret", v.IsSecret())
 			}
+			// What is provisioned is what the planner priced: one standard parameter.
+			rep, _ := planFor(t, with(map[string]string{"lambdabridge:topology": string(topo), "lambdabridge:sourceHeaders": headers}))
+			priced := -1.0
+			for _, l := range rep.Common {
+				if strings.HasPrefix(l.Item, "Parameter Store standard SecureString") {
+					priced = l.Quantity
+				}
+			}
+			if priced != float64(len(params)) || p.in["tier"] != "Standard" {
+				t.Errorf("priced %v standard parameter-months (-1: none); provisioned %d parameter(s) of tier %v", priced, len(params), p.in["tier"])
+			}
 			onlySecret(t, m, mockAPIKey)
 
 			for _, fn := range m.byType("aws:lambda/function:Function") {
