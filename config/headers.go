@@ -77,7 +77,7 @@ func (s SourceHeaders) GoString() string { return s.String() }
 func parseSourceHeaders(raw string) (any, error) {
 	h, err := source.ParseHeaders(raw)
 	if err != nil {
-		return nil, fmt.Errorf("the secret value is %w", errNoValue(err))
+		return nil, badHeaders("the secret value", err)
 	}
 	s := NewSourceHeaders(h)
 	if n := len(s.Encoded()); n > MaxSourceHeadersBytes {
@@ -86,13 +86,14 @@ func parseSourceHeaders(raw string) (any, error) {
 	return s, nil
 }
 
-// errNoValue keeps ParseHeaders' message (which names at most a header) as the problem.
-func errNoValue(err error) error {
-	msg := err.Error()
-	if strings.HasPrefix(msg, "not ") {
-		return fmt.Errorf("%s", msg)
+// badHeaders says what is wrong with headers that source.ParseHeaders refused, as "<what> is
+// not a JSON object ..." or "<what> is not usable: header ...": its message names a header at
+// most, never a value.
+func badHeaders(what string, err error) error {
+	if msg := err.Error(); strings.HasPrefix(msg, "not ") {
+		return fmt.Errorf("%s is %s", what, msg)
 	}
-	return fmt.Errorf("not usable: %s", msg)
+	return fmt.Errorf("%s is not usable: %w", what, err)
 }
 
 // opaqueSourceHeaders is the value of an encrypted lambdabridge:sourceHeaders in a stack file.
@@ -117,7 +118,7 @@ func (c Config) LocalHeaders(getenv func(string) string) (map[string]string, []s
 	if raw := getenv(HeadersEnv); strings.TrimSpace(raw) != "" {
 		h, err := source.ParseHeaders(raw)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: the value is %w", HeadersEnv, err)
+			return nil, nil, fmt.Errorf("%s: %w", HeadersEnv, badHeaders("the value", err))
 		}
 		notes := []string{fmt.Sprintf("headers from %s (values not shown)", HeadersEnv)}
 		if !key.IsSet() {
