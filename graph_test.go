@@ -39,6 +39,13 @@ var graphCases = []struct {
 		"lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01",
 		"lambdabridge:dbPassword":                "s3cret-pass",
 	}},
+	// Secret source headers: the SSM parameter, and HTTPS to it from a relay whose source is
+	// on another port (through the NAT, or over IPv6).
+	{"destination-headers", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:sourceHeaders": `{"X-Api-Key":"graph-key"}`}},
+	{"nat-gateway-headers", map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:sourceHeaders": `{"X-Api-Key":"graph-key"}`,
+		"lambdabridge:sourceUrl": "http://api.example.com:8080/v1/data.json"}},
+	{"ipv6-headers", map[string]string{"lambdabridge:topology": "ipv6", "lambdabridge:sourceHeaders": `{"X-Api-Key":"graph-key"}`,
+		"lambdabridge:sourceUrl": "https://api.example.com:8443/v1/data.json"}},
 }
 
 // TestProgramResourceGraph holds every resource's (type, name, parent URN) to the graph

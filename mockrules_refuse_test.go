@@ -83,6 +83,7 @@ func TestMockRefusesOutOfRuleInputs(t *testing.T) {
 		{"aws:ec2/natGateway:NatGateway", "nat", "tags", pulumi.Map{"tags": pulumi.StringMap{"k": pulumi.String(strings.Repeat("v", 257))}}, pulumi.Map{"tags": pulumi.StringMap{"k": pulumi.String("v")}}},
 		{"aws:ec2/eip:Eip", "eip", "domain", pulumi.Map{"domain": pulumi.String("public")}, pulumi.Map{"domain": pulumi.String("vpc")}},
 		{"aws:ec2/route:Route", "r0", "destinationCidrBlock", pulumi.Map{"destinationCidrBlock": pulumi.String("0.0.0.0")}, pulumi.Map{"destinationCidrBlock": pulumi.String("0.0.0.0/0")}},
+		{"aws:ssm/parameter:Parameter", "sp", "name", pulumi.Map{"name": pulumi.String("/aws-lambdabridge/source-headers")}, pulumi.Map{"name": pulumi.String("/lambdabridge-dev/source-headers")}},
 		{"aws:ec2/vpcEndpoint:VpcEndpoint", "ep", "vpcEndpointType", pulumi.Map{"vpcEndpointType": pulumi.String("gateway")}, pulumi.Map{"vpcEndpointType": pulumi.String("Gateway")}},
 	}
 	covered := map[string]bool{}

@@ -78,6 +78,8 @@ const (
 	docTags             = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html (EC2 tag key 1-127, value 0-256 characters, no aws: prefix)"
 	docVPCEndpoint      = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html"
 	docEIP              = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AllocateAddress.html"
+	docSSMPut           = "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html"
+	docSSMNames         = "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html (naming: a-zA-Z0-9_.-/, no aws or ssm prefix, at most 15 levels)"
 	docPulumiAutoname   = "pulumi-terraform-bridge pkg/tfbridge AutoName (Randlen 7, separator '-'; pulumi sdk resource_id.go NewUniqueName charset 0-9a-f)"
 	tfLambda            = "terraform-provider-aws internal/service/lambda/function.go"
 	tfSQS               = "terraform-provider-aws internal/service/sqs/queue.go"
@@ -435,6 +437,24 @@ var providerRules = map[string][]propRule{
 	"aws:ec2/route:Route": {
 		{"destinationCidrBlock", cidr(false, 0, 32), "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html (DestinationCidrBlock)"},
 		{"destinationIpv6CidrBlock", cidr(true, 0, 128), "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html (DestinationIpv6CidrBlock)"},
+	},
+	"aws:ssm/parameter:Parameter": {
+		{"name", pattern(`^[a-zA-Z0-9_./-]+$`, 1, 2048), docSSMPut + " (Name: 1-2048); " + docSSMNames},
+		{"name", func(v resource.PropertyValue) error {
+			s, _ := str(v)
+			first := strings.ToLower(strings.SplitN(strings.TrimPrefix(s, "/"), "/", 2)[0])
+			if strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {
+				return fmt.Errorf("%q begins with aws or ssm, which Parameter Store reserves", s)
+			}
+			if strings.Count(strings.TrimPrefix(s, "/"), "/") > 14 {
+				return fmt.Errorf("%q has more than 15 levels", s)
+			}
+			return nil
+		}, docSSMNames},
+		{"type", oneOf("String", "StringList", "SecureString"), docSSMPut + " (Type)"},
+		{"tier", oneOf("Standard", "Advanced", "Intelligent-Tiering"), docSSMPut + " (Tier)"},
+		{"value", pattern(`(?s)^.+$`, 1, 4096), docSSMPut + " (Value: standard parameters hold at most 4 KB)"},
+		{"description", pattern(`(?s)^.*$`, 0, 1024), docSSMPut + " (Description: 0-1024)"},
 	},
 	"aws:ec2/vpcEndpoint:VpcEndpoint": {
 		{"vpcEndpointType", oneOf("Interface", "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork"), docVPCEndpoint + " (VpcEndpointType)"},

@@ -134,6 +134,9 @@ func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.Propert
 		set("arn", fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, account, str("name")))
 	case "aws:scheduler/schedule:Schedule":
 		set("arn", fmt.Sprintf("arn:aws:scheduler:%s:%s:schedule/default/%s", region, account, a.Name))
+	case "aws:ssm/parameter:Parameter":
+		// The provider's ARN of a hierarchical name drops its leading slash.
+		set("arn", fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", region, account, strings.TrimPrefix(str("name"), "/")))
 	}
 	return id, outs, nil
 }

@@ -99,6 +99,11 @@ type Config struct {
 	// Spill lets the fetcher spill records too large for the destination to S3
 	// (lambdabridge:spill). Default false.
 	Spill bool
+	// SourceHeaders are the source's secret request headers (lambdabridge:sourceHeaders, a
+	// Pulumi secret: a JSON object of header name to value). Infra stores them in an SSM
+	// Parameter Store SecureString that the fetching function reads at cold start; the
+	// planner prices that. Default none.
+	SourceHeaders SourceHeaders
 
 	// VpcID is an existing VPC to deploy into (lambdabridge:vpcId, "vpc-..."). Empty means
 	// create a VPC.

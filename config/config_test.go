@@ -40,6 +40,7 @@ var oneKey = map[string]struct {
 	"lambdabridge:asOf":                      {"2025-07-01", "2025-07-01"},
 	"lambdabridge:pricesFile":                {"prices.json", "prices.json"},
 	"lambdabridge:spill":                     {"true", true},
+	"lambdabridge:sourceHeaders":             {`{"X-Api-Key":"k1"}`, NewSourceHeaders(map[string]string{"X-Api-Key": "k1"})},
 	"lambdabridge:vpcId":                     {"vpc-0123456789abcdef0", "vpc-0123456789abcdef0"},
 	"lambdabridge:subnetIds":                 {`["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]`, []string{"subnet-0123456789abcdef0", "subnet-0fedcba9876543210"}},
 	"lambdabridge:existingDbHost":            {"db.internal.example.com", "db.internal.example.com"},

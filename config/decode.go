@@ -87,6 +87,10 @@ type keySpec struct {
 	input planner.Field
 	// secret marks keys whose value must never appear in an error message.
 	secret bool
+	// opaque, when not nil, is the field's value for an encrypted (secure:) stack-file value:
+	// such a key is set but not readable outside Pulumi, and that is all the planner needs of
+	// it. Without it, an encrypted value keeps the default (an error for a planner key).
+	opaque any
 	// parse turns a non-empty raw value into a value of the field's type, or says what is
 	// wrong with it. Its error is the problem only; callers prefix the key or flag.
 	parse func(raw string) (any, error)
@@ -145,6 +149,7 @@ var keys = []keySpec{
 	{name: ns("asOf"), field: "AsOf", planner: true, input: planner.FieldAsOf, parse: parseString(checkDate)},
 	{name: ns("pricesFile"), field: "PricesFile", planner: true, parse: parseString(nil)},
 	{name: ns("spill"), field: "Spill", planner: true, parse: parseBool},
+	{name: ns("sourceHeaders"), field: "SourceHeaders", planner: true, secret: true, opaque: opaqueSourceHeaders, parse: parseSourceHeaders},
 	{name: ns("vpcId"), field: "VpcID", parse: parseString(matches(vpcRE, "a VPC id like vpc-0123456789abcdef0"))},
 	{name: ns("subnetIds"), field: "SubnetIDs", parse: parseSubnets},
 	{name: ns("existingDbHost"), field: "ExistingDBHost", parse: parseString(matches(hostRE, "a host name or IP address"))},
@@ -184,7 +189,12 @@ func Decode(src Source) (Config, error) {
 	for _, k := range keys {
 		if op != nil && op.opaque(k.name) {
 			// Encrypted in the stack file: the Pulumi program will see the value; a
-			// file reader cannot. Keys the planner needs must therefore be plain.
+			// file reader cannot. Keys the planner needs must therefore be plain, unless
+			// the planner needs only to know that they are set.
+			if k.opaque != nil {
+				reflect.ValueOf(&c).Elem().FieldByName(k.field).Set(reflect.ValueOf(k.opaque))
+				continue
+			}
 			if k.planner {
 				errs = append(errs, &KeyError{Key: k.name, Problem: "is encrypted (secure:) and cannot be read outside Pulumi; the planner needs it in plain text"})
 			}

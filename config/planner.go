@@ -41,6 +41,7 @@ func (c Config) PlannerInput() (planner.Input, error) {
 		ExistingNAT:     c.ExistingNAT,
 		SourceHasIPv6:   ipv6,
 		Spill:           c.Spill,
+		SourceHeaders:   c.SourceHeaders.IsSet(),
 		AsOf:            asOf,
 		Topology:        planner.Topology(c.Topology),
 	}, nil

@@ -87,7 +87,7 @@ func loadStackSource(dir, stack string) (*stackSource, error) {
 	}
 
 	stackDir := filepath.Join(dir, proj.StackConfigDir)
-	stackPath := filepath.Join(stackDir, "Pulumi."+stack+".yaml")
+	stackPath := stackFilePath(dir, proj, stack)
 	if _, err := os.Stat(stackPath); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("stack %s: no stack file %s (stacks found: %s)", stack, stackPath, listStacks(stackDir))
 	}
@@ -113,6 +113,11 @@ func loadStackSource(dir, stack string) (*stackSource, error) {
 		src.values[full] = v
 	}
 	return src, nil
+}
+
+// stackFilePath is where a project keeps stack's settings file.
+func stackFilePath(dir string, proj projectFile, stack string) string {
+	return filepath.Join(dir, proj.StackConfigDir, "Pulumi."+stack+".yaml")
 }
 
 func readYAML(path string, into any) error {

@@ -20,7 +20,7 @@ func StackPath(dir, stack string) (string, error) {
 		return "", err
 	}
 	stackDir := filepath.Join(dir, proj.StackConfigDir)
-	path := filepath.Join(stackDir, "Pulumi."+stack+".yaml")
+	path := stackFilePath(dir, proj, stack)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("stack %s: no stack file %s (stacks found: %s)", stack, path, listStacks(stackDir))
 	} else if err != nil {

@@ -39,6 +39,7 @@ func environmentOf(r planner.Role, args *FunctionsArgs, bucket *s3.BucketV2) (pu
 func fetcherEnvironment(args *FunctionsArgs, bucket *s3.BucketV2) pulumi.StringMapOutput {
 	return bucketName(bucket).ApplyT(func(name string) map[string]string {
 		s := fetcher.NewSettings(args.SourceURL, args.AsyncLimitBytes)
+		s.Source = sourceSettings(args, planner.Fetcher)
 		s.KeyPrefix, s.Bucket = blob.DefaultPrefix, name
 		s.Spill = args.Shape.Spills(args.Spill)
 		if args.Shape.Handoff == planner.HandoffObject {
@@ -60,7 +61,7 @@ func writerEnvironment(args *FunctionsArgs, bucket *s3.BucketV2) pulumi.StringMa
 // and the database.
 func relayEnvironment(args *FunctionsArgs) pulumi.StringMapOutput {
 	return pulumi.All(databaseOutputs(args)...).ApplyT(func(v []interface{}) map[string]string {
-		return relay.Settings{Source: fetcher.NewSourceSettings(args.SourceURL), AsyncLimitBytes: args.AsyncLimitBytes,
+		return relay.Settings{Source: sourceSettings(args, planner.Relay), AsyncLimitBytes: args.AsyncLimitBytes,
 			Store: storeSettings(args, v)}.Env()
 	}).(pulumi.StringMapOutput)
 }

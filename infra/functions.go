@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
@@ -73,6 +74,9 @@ type FunctionsArgs struct {
 	Spill bool
 	// RecordsKey and RecordsTable configure the writer's records mode.
 	RecordsKey, RecordsTable string
+	// SourceHeaders are the source's secret request headers as stored (a JSON object,
+	// config.SourceHeaders.Encoded); "" for none. They go into an SSM SecureString (secret.go).
+	SourceHeaders string
 }
 
 // Functions are the Lambda functions of a stack with their roles, log groups, async
@@ -90,6 +94,8 @@ type Functions struct {
 	DLQ *sqs.Queue
 	// Bucket is the handoff bucket, nil when not needed.
 	Bucket *s3.BucketV2
+	// SourceHeaders is the SSM parameter holding the source's secret headers, nil without.
+	SourceHeaders *ssm.Parameter
 }
 
 // role is one function to create: its facts, what it may touch beyond its log group and
@@ -131,6 +137,9 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 		if f.Bucket, err = newBucket(ctx, name, parent); err != nil {
 			return fail("bucket", err)
 		}
+	}
+	if f.SourceHeaders, err = newSourceHeaders(ctx, name, args, parent); err != nil {
+		return fail("source headers", err)
 	}
 
 	build := func(r planner.Role) (pulumi.Archive, error) {
@@ -200,6 +209,9 @@ func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
 	if fact.Stores && args.DB.Auth == store.AuthIAM {
 		dbConnect := pulumi.StringArray{pulumi.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", args.Partition, args.Region, args.AccountID, args.DB.ResourceID, args.DBUser)}
 		out.grants = append(out.grants, grant{"ConnectAsWriter", []string{"rds-db:connect"}, dbConnect})
+	}
+	if g, ok := f.secretGrant(fact); ok {
+		out.grants = append(out.grants, g)
 	}
 	if target := args.Shape.OnSuccess(r); target != "" {
 		// The onSuccess destination invokes the target with this function's role.

@@ -44,6 +44,9 @@ type NetworkArgs struct {
 	// NatAMI pins the NAT instance's image; empty takes the newest Amazon Linux 2023
 	// image once and keeps it (see newNatInstance).
 	NatAMI string
+	// SecretAccess is how a VPC function reads the source's secret headers from Parameter
+	// Store (VPCSecretAccess of the shape; "" when none does): HTTPS must reach it.
+	SecretAccess planner.SecretAccess
 }
 
 // Network is the VPC side of a stack: private subnets for the VPC functions and the
@@ -132,6 +135,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if err := egressToSource(ctx, name+"-functions-to-internet-v6", sg, args.SourcePort, "", "::/0", parent); err != nil {
 			return nil, fmt.Errorf("network %s: %w", name, err)
 		}
+	}
+
+	if err := secretEgress(ctx, name, sg, args, parent); err != nil {
+		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
 
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{

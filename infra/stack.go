@@ -91,11 +91,20 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stack config: %s:sourceUrl: %w", config.Namespace, err)
 	}
+	headers := cfg.SourceHeaders.Encoded()
+	if cfg.SourceHeaders.IsSet() && headers == "" {
+		return nil, fmt.Errorf("stack config: %s:sourceHeaders is set but its value could not be read", config.Namespace)
+	}
+	var secretAccess planner.SecretAccess
+	if headers != "" {
+		secretAccess = VPCSecretAccess(shape)
+	}
 	st := &Stack{}
 	if st.Network, err = NewNetwork(ctx, "network", &NetworkArgs{
 		Egress: shape.Egress, S3Endpoint: shape.NeedsS3Endpoint(cfg.Spill),
 		VpcID: cfg.VpcID, SubnetIDs: cfg.SubnetIDs, ExistingNAT: cfg.ExistingNAT,
 		Region: cfg.Region, ReverseDNSPrefix: part.ReverseDnsPrefix, SourcePort: port, NatAMI: cfg.NatAMI,
+		SecretAccess: secretAccess,
 	}); err != nil {
 		return nil, err
 	}
@@ -115,6 +124,7 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		SubnetIDs: st.Network.PrivateSubnetIDs, SecurityGroupID: st.Network.FunctionSecurityGroupID, IPv6: st.Network.IPv6,
 		DB: st.Database, DBName: cfg.DBName, DBUser: cfg.DBUser, SourceURL: cfg.SourceURL,
 		AsyncLimitBytes: args.Plan.Payload.LimitBytes, Spill: cfg.Spill, RecordsKey: cfg.RecordsKey, RecordsTable: cfg.RecordsTable,
+		SourceHeaders: headers,
 	}); err != nil {
 		return nil, err
 	}

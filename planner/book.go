@@ -67,6 +67,15 @@ const (
 	ItemLegacyRDSGB       = "legacy.rds.storageGB"
 	ItemLegacyEBSGB       = "legacy.ebs.GB"
 	ItemLegacyIPv4Hours   = "legacy.publicIPv4.hours"
+	// ItemKMSRequest is the price of one AWS KMS request (a Decrypt of a SecureString
+	// parameter on the reader's behalf), and ItemFreeKMSRequests the account's monthly
+	// Always Free KMS requests.
+	ItemKMSRequest      = "kms.request"
+	ItemFreeKMSRequests = "free.kms.requests"
+	// ItemSSMStandardParameter is a standard Parameter Store parameter's monthly price and
+	// ItemSSMStandardThroughput the price of one API request at the standard throughput.
+	ItemSSMStandardParameter  = "ssm.standardParameter"
+	ItemSSMStandardThroughput = "ssm.standardThroughput"
 )
 
 // RegionalItems lists the items every region of the book must price.
@@ -85,6 +94,7 @@ var GlobalItems = []string{
 	ItemFreeAlarms, ItemFreeMetrics, ItemFreeSNSEmail, ItemBudgetDay, ItemDataTransferIn,
 	ItemLegacyOffers, ItemLegacyNewAccounts, ItemLegacyS3Puts, ItemLegacyS3Gets, ItemLegacyS3GB,
 	ItemLegacyRDSHours, ItemLegacyRDSGB, ItemLegacyEBSGB, ItemLegacyIPv4Hours,
+	ItemKMSRequest, ItemFreeKMSRequests, ItemSSMStandardParameter, ItemSSMStandardThroughput,
 }
 
 // Confidence levels an entry may carry.
@@ -148,9 +158,10 @@ type Book struct {
 }
 
 // LoadBook returns the embedded price book, with the entries of overrideFile (if
-// not empty) replacing the book's: an item given in the override file replaces
-// that item's whole entry list (globally or for that region); a new region must
-// price every regional item. The result is validated as a whole.
+// not empty) added to the book's: an item given in the override file takes its entries
+// from the override's first effectiveFrom on, and keeps the book's entries that start
+// before it as history (withHistory), so --as-of still finds the book's prices for earlier
+// days; a new region must price every regional item. The result is validated as a whole.
 func LoadBook(overrideFile string) (*Book, error) {
 	var f bookFile
 	if err := decodeBook(embeddedBook, &f); err != nil {
@@ -205,7 +216,11 @@ func merge(f *bookFile, o bookFile) error {
 		if !known(GlobalItems, item) {
 			return fmt.Errorf("global item %q is not a global item of the book (known: %s)", item, strings.Join(GlobalItems, ", "))
 		}
-		f.Global[item] = entries
+		// Checked as the file gives them, so an error counts the file's entries.
+		if err := validateEntries("global", item, append([]Entry(nil), entries...)); err != nil {
+			return err
+		}
+		f.Global[item] = withHistory(f.Global[item], entries)
 	}
 	for region, items := range o.Regions {
 		if f.Regions[region] == nil {
@@ -215,10 +230,33 @@ func merge(f *bookFile, o bookFile) error {
 			if !known(RegionalItems, item) {
 				return fmt.Errorf("region %s: item %q is not a regional item of the book (known: %s)", region, item, strings.Join(RegionalItems, ", "))
 			}
-			f.Regions[region][item] = entries
+			if err := validateEntries(region, item, append([]Entry(nil), entries...)); err != nil {
+				return err
+			}
+			f.Regions[region][item] = withHistory(f.Regions[region][item], entries)
 		}
 	}
 	return nil
+}
+
+// withHistory is an item's entries with override's in force from override's first day on:
+// the entries of history that start before that day stay, the others give way. An override
+// whose first date does not parse is returned as it is, for validation to name.
+func withHistory(history, override []Entry) []Entry {
+	if len(override) == 0 {
+		return override
+	}
+	first, err := time.Parse(time.DateOnly, override[0].EffectiveFrom)
+	if err != nil {
+		return override
+	}
+	var out []Entry
+	for _, e := range history {
+		if d, err := time.Parse(time.DateOnly, e.EffectiveFrom); err == nil && d.Before(first) {
+			out = append(out, e)
+		}
+	}
+	return append(out, override...)
 }
 
 func (b *Book) validate() error {

@@ -156,15 +156,17 @@ func TestLoadBookOverride(t *testing.T) {
 		check   func(t *testing.T, b *Book)
 	}{
 		{
-			name: "partial override replaces one regional item",
+			name: "partial override of one regional item keeps the book's earlier entries",
 			file: `{"schema": 1, "regions": {"ap-northeast-1": {"natGateway.hour": [` + entry("0.07", "https://example.com/nat") + `]}}}`,
 			check: func(t *testing.T, b *Book) {
 				e, err := b.Lookup("ap-northeast-1", ItemNATGatewayHour, day("2026-11-25"))
 				if err != nil || e.Value != 0.07 || e.Source != "https://example.com/nat" {
 					t.Errorf("Tokyo NAT hour = %+v, %v; want 0.07 from the override", e, err)
 				}
-				if _, err := b.Lookup("ap-northeast-1", ItemNATGatewayHour, day("2025-12-31")); err == nil {
-					t.Errorf("override replaces the whole list: nothing in force before 2026-01-01 expected")
+				// Before the override's first day (entryJSON: 2026-01-01) the book's entry of
+				// 2023-01-01 is in force.
+				if e, err := b.Lookup("ap-northeast-1", ItemNATGatewayHour, day("2025-12-31")); err != nil || e.Value != 0.062 || e.EffectiveFrom != "2023-01-01" {
+					t.Errorf("Tokyo NAT hour on 2025-12-31 = %+v, %v; want the book's 0.062 from 2023-01-01", e, err)
 				}
 				e, _ = b.Lookup("us-east-1", ItemNATGatewayHour, day("2026-11-25"))
 				if e.Value != 0.045 {

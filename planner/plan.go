@@ -79,6 +79,11 @@ const (
 	S3ResidentDays = 1.5
 	// emfMetrics is the number of Embedded Metric Format metrics the fetcher or relay emits.
 	emfMetrics = 5
+	// SecretReadBytes bounds the traffic of one read of the source's headers from Parameter
+	// Store at cold start: a TLS handshake with the endpoint's certificate chain (~5 KB), the
+	// signed GetParameter request (~1.5 KB) and its JSON answer (a value of at most 4 KB plus
+	// ~0.5 KB), rounded up. Through a NAT it is data processed.
+	SecretReadBytes = 12000
 )
 
 // Defaults fills the zero fields of in with the documented defaults: FreeTier
@@ -294,6 +299,9 @@ func Plan(in Input, book *Book) (*Report, error) {
 		return nil, fmt.Errorf("plan common costs: %w", err)
 	}
 	r.CommonMonthlyUSD = sumLines(r.Common)
+	if in.SourceHeaders {
+		r.Notes = append(r.Notes, secretNote())
+	}
 	// Each topology's total is what the stack costs with it: its own lines, the common
 	// ones and its own guardrails (which differ: destination has more alarms than a relay).
 	// The choice compares totals, so the cheapest is the cheapest bill.
@@ -428,6 +436,9 @@ func (p *planner) consume(s Shape, runs float64) consumption {
 		c.s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
 	}
 	raw := float64(p.in.PayloadBytes) * runs / 1e9
+	if p.in.SourceHeaders { // the fetching function's cold-start read of the headers
+		raw += float64(SecretReadBytes) * runs / 1e9
+	}
 	switch s.Egress {
 	case EgressNATGateway:
 		if !p.in.ExistingNAT {
@@ -590,11 +601,36 @@ func (p *planner) topologyLines(s Shape, c consumption) ([]CostLine, error) {
 }
 
 func (p *planner) commonLines() ([]CostLine, error) {
-	return p.price([]spec{
+	specs := []spec{
 		{"RDS " + DatabaseInstanceClass + " PostgreSQL (Single-AZ) hours", ItemRDSMicroHour, HoursPerMonth, ItemLegacyRDSHours, "hours"},
 		{fmt.Sprintf("RDS gp3 storage (%d GB)", DatabaseStorageGB), ItemRDSGp3, DatabaseStorageGB, ItemLegacyRDSGB, "GB-months"},
 		{"EventBridge Scheduler invocations", ItemSchedulerInvoke, p.runs, ItemFreeScheduler, "invocations"},
-	})
+	}
+	return p.price(append(specs, p.secretSpecs()...))
+}
+
+// secretSpecs prices the source's secret headers (Input.SourceHeaders): one standard
+// SecureString parameter, and per cold start of the fetching function one GetParameter and
+// the one KMS Decrypt Parameter Store makes for it. Every topology has exactly one fetching
+// function invoked once per run, and the planner counts each of its invocations as a cold
+// start (an upper bound: Lambda may reuse a warm environment, never more than once per
+// invocation), so the lines are the same for every topology: a common cost.
+func (p *planner) secretSpecs() []spec {
+	if !p.in.SourceHeaders {
+		return nil
+	}
+	reads := p.runs
+	return []spec{
+		{"Parameter Store standard SecureString (sourceHeaders)", ItemSSMStandardParameter, 1, "", "parameter-months"},
+		{"Parameter Store GetParameter, 1 per cold start (standard throughput)", ItemSSMStandardThroughput, reads, "", "requests"},
+		{"KMS Decrypt of sourceHeaders, 1 per cold start", ItemKMSRequest, reads, ItemFreeKMSRequests, "requests"},
+	}
+}
+
+// secretNote says where the secret headers live and how each topology reaches them.
+func secretNote() string {
+	return "sourceHeaders: the request headers live in one standard SSM Parameter Store SecureString (KMS key aws/ssm), read by the fetcher (or relay) at each cold start, counted as one per fetching invocation (an upper bound); " +
+		"the fetcher reaches SSM over the internet, a relay through its NAT or, in ipv6, over IPv6 through the dual-stack endpoint ssm.<region>.api.aws: no topology needs a VPC endpoint for it"
 }
 
 func (p *planner) guardrailLines(g Guardrails) ([]CostLine, error) {

@@ -87,6 +87,51 @@ const (
 	EgressIPv6 Egress = "egress-only-igw"
 )
 
+// SecretAccess is how a function that fetches reaches the secret store, AWS Systems Manager
+// Parameter Store, to read the source's request headers (lambdabridge:sourceHeaders) at cold
+// start. It follows from where the function runs: outside the VPC, or inside it behind the
+// topology's egress.
+type SecretAccess string
+
+// The ways to the secret store. None needs a VPC endpoint: Parameter Store has a public
+// IPv4 endpoint (ssm.<region>.amazonaws.com) and a dual-stack one (ssm.<region>.api.aws) in
+// every commercial region, the book's included (AWS General Reference, "AWS Systems Manager
+// endpoints and quotas", https://docs.aws.amazon.com/general/latest/gr/ssm.html, read
+// 2026-11-25). The SSM parameter's KMS Decrypt is made by Parameter Store itself, so the
+// function never calls KMS.
+const (
+	// SecretOverInternet: a function outside the VPC calls the public endpoint.
+	SecretOverInternet SecretAccess = "internet"
+	// SecretThroughNAT: a VPC function calls the public endpoint over IPv4 through its NAT
+	// (HTTPS on port 443 must be open to 0.0.0.0/0).
+	SecretThroughNAT SecretAccess = "nat"
+	// SecretOverIPv6: a dual-stack VPC function with no IPv4 egress calls the dual-stack
+	// endpoint over IPv6 through the egress-only internet gateway (HTTPS on port 443 open to
+	// ::/0, the SDK told to use the dual-stack endpoint).
+	SecretOverIPv6 SecretAccess = "dual-stack"
+)
+
+// secretAccess is, per egress, how a VPC function behind it reaches the secret store. An
+// egress with no entry lets no VPC function fetch (EgressNone: the fetcher is outside).
+var secretAccess = map[Egress]SecretAccess{
+	EgressNATGateway:  SecretThroughNAT,
+	EgressNATInstance: SecretThroughNAT,
+	EgressIPv6:        SecretOverIPv6,
+}
+
+// SecretAccess says how the function of role r reaches the secret store when the source
+// has secret headers: "" for a function that does not fetch (it never reads them).
+func (s Shape) SecretAccess(r Role) SecretAccess {
+	f, ok := functions[r]
+	if !ok || !f.Fetches || !s.Has(r) {
+		return ""
+	}
+	if !f.InVPC {
+		return SecretOverInternet
+	}
+	return secretAccess[s.Egress]
+}
+
 // Shape is one topology's parts.
 type Shape struct {
 	// Topology names it.

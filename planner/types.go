@@ -70,6 +70,10 @@ type Input struct {
 	SourceHasIPv6 *bool
 	// Spill says the fetcher may spill oversized records to S3 in destination mode.
 	Spill bool
+	// SourceHeaders says the source needs secret request headers (lambdabridge:sourceHeaders):
+	// they live in a standard SSM Parameter Store SecureString that the fetching function
+	// reads at cold start, one KMS Decrypt each (priced in Common; see SecretAccess).
+	SourceHeaders bool
 	// AsOf is the day the plan is made for; prices and limits in force that day apply.
 	// Zero means today.
 	AsOf time.Time

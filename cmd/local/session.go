@@ -8,10 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/lambdabridge/lambdabridge/config"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/fetcher"
+	"github.com/lambdabridge/lambdabridge/handlers/source"
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/pipeline"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
@@ -25,13 +29,20 @@ import (
 type session struct {
 	o     options
 	out   io.Writer
+	hb    *heartbeat
 	start time.Time
+	// getenv reads the environment (LAMBDABRIDGE_SOURCE_HEADERS).
+	getenv func(string) string
 
 	cfg    config.Config
 	rep    *planner.Report
 	topo   pipeline.Topology
 	shape  planner.Shape
 	sample []byte // the served sample (nil with --url)
+	// headers are the source's secret request headers (--url, --stack-url), and notes say
+	// where they came from, without a value.
+	headers     map[string]string
+	headerNotes []string
 
 	dbURL      string
 	rowsBefore int
@@ -47,6 +58,9 @@ type session struct {
 	chosen  planner.Topology
 
 	closers []func()
+
+	// notStored counts the runs whose fetch did not reach the database (the verdict).
+	notStored int
 }
 
 func (s *session) onClose(f func()) { s.closers = append(s.closers, f) }
@@ -62,7 +76,18 @@ func (s *session) close() {
 func (s *session) plan(context.Context) error {
 	cfg, err := config.LoadStack(s.o.dir, s.o.stack)
 	if err != nil {
-		return fmt.Errorf("stack %s: %w", s.o.stack, err)
+		return &exitcode.UsageError{Err: fmt.Errorf("stack %s: %w", s.o.stack, err)}
+	}
+	if s.o.stackURL {
+		if cfg.SourceURL == "" {
+			return &exitcode.UsageError{Err: fmt.Errorf("--stack-url: stack %s sets no %s:sourceUrl", s.o.stack, config.Namespace)}
+		}
+		s.o.url = cfg.SourceURL
+	}
+	if s.o.url != "" {
+		if s.headers, s.headerNotes, err = cfg.LocalHeaders(s.getenv); err != nil {
+			return &exitcode.UsageError{Err: err}
+		}
 	}
 	if s.o.url == "" {
 		if s.sample, err = os.ReadFile(s.o.sample); err != nil {
@@ -81,7 +106,11 @@ func (s *session) plan(context.Context) error {
 	}
 	plan, err := cfg.Plan()
 	if err != nil {
-		return fmt.Errorf("stack %s: %w", s.o.stack, err)
+		err = fmt.Errorf("stack %s: %w", s.o.stack, err)
+		if errors.Is(err, planner.ErrBadInput) || errors.As(err, new(*config.KeyError)) {
+			return &exitcode.UsageError{Err: err}
+		}
+		return err
 	}
 	s.cfg, s.rep = cfg, plan.Report
 	chosen := s.rep.Chosen
@@ -108,24 +137,6 @@ func (s *session) plan(context.Context) error {
 	return nil
 }
 
-// database finds the PostgreSQL to store into and counts its rows.
-func (s *session) database(ctx context.Context) error {
-	s.dbURL = s.o.databaseURL
-	if s.dbURL == "" {
-		s.dbURL = os.Getenv("DATABASE_URL")
-	}
-	if s.dbURL == "" {
-		return errors.New("no PostgreSQL: set DATABASE_URL or --database-url (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); " +
-			"to start one: `pg_ctlcluster 15 main start` (Debian), or run scripts/test, which starts a throwaway cluster")
-	}
-	var err error
-	if s.rowsBefore, err = countRows(ctx, s.dbURL); err != nil {
-		return err
-	}
-	fmt.Fprintf(s.out, "database %s: fetches has %d rows\n", redact(s.dbURL), s.rowsBefore)
-	return nil
-}
-
 // servers starts the dead-letter queue's SQS-API server and the sample source.
 func (s *session) servers(ctx context.Context) error {
 	var err error
@@ -142,7 +153,10 @@ func (s *session) servers(ctx context.Context) error {
 	fmt.Fprintf(s.out, "sqs      fauxqs (real SQS API) at %s\n", s.sqs.Endpoint)
 	if s.o.url != "" {
 		s.sourceURL = s.o.url
-		fmt.Fprintf(s.out, "source   %s\n", s.sourceURL)
+		fmt.Fprintf(s.out, "source   %s with %s\n", source.SafeURL(s.sourceURL), describeHeaders(s.headers))
+		for _, n := range s.headerNotes {
+			fmt.Fprintf(s.out, "source   %s\n", n)
+		}
 		return nil
 	}
 	src := pipeline.NewSource(s.sample)
@@ -177,7 +191,10 @@ func (s *session) functions(ctx context.Context) error {
 		}
 		pkgs = append(pkgs, pkg)
 	}
-	if err := s.emu.Prepare(ctx, pkgs...); err != nil {
+	building := s.hb.waiting("building the emulator and the bootstraps (go build; the first build takes longest)")
+	err = s.emu.Prepare(ctx, pkgs...)
+	building()
+	if err != nil {
 		return err
 	}
 	for _, b := range s.emu.Built {
@@ -191,15 +208,19 @@ func (s *session) functions(ctx context.Context) error {
 	}
 
 	po := pipeline.DefaultOptions()
-	po.Topology, po.Runtime, po.DatabaseURL, po.SQSEndpoint = s.topo, s.emu, s.dbURL, s.sqs.Endpoint
-	po.Clock = lambdaasync.NewScaledClock(time.Now(), s.o.timeScale)
+	po.Topology, po.DatabaseURL, po.SQSEndpoint = s.topo, s.dbURL, s.sqs.Endpoint
+	po.Clock = watchedClock{lambdaasync.NewScaledClock(time.Now(), s.o.timeScale), s.hb, s.o.timeScale}
 	if s.metrics, err = newLocalMetrics(s.o.stack, s.rep.Schedule, po.Clock); err != nil {
 		return err
 	}
-	s.emu.Output, po.Runtime = io.MultiWriter(logFile, s.metrics), s.metrics.runtime(s.emu)
+	s.emu.Output, po.Runtime = io.MultiWriter(logFile, s.metrics), s.metrics.runtime(watchedRuntime{s.emu, s.hb})
 	po.MaxRetries, po.MaxEventAge = s.cfg.MaxRetries, time.Duration(s.cfg.MaxEventAgeSeconds)*time.Second
 	po.AsyncLimitBytes, po.Spill = s.rep.Payload.LimitBytes, s.o.spill || s.cfg.Spill
-	po.Source.Config.URL, po.Source.Config.Timeout, po.Source.Config.ExpectJSON = s.sourceURL, 10*time.Second, true
+	// The source settings infra deploys (timeouts, retries); the sample source alone is also
+	// checked for JSON, which its garbage mode shows failing.
+	po.Source = fetcher.NewSourceSettings(s.sourceURL)
+	po.Source.Config.ExpectJSON = s.sample != nil
+	po.SourceHeaders = s.headers
 	if s.o.duplicates > 0 {
 		po.Duplicates = func(fn, _ string) int {
 			if fn == string(planner.Writer) {
@@ -244,7 +265,7 @@ func (s *session) runAll(ctx context.Context) error {
 // ledger and prints one line.
 func (s *session) summary(ctx context.Context) error {
 	ss, ws := s.p.Stats()
-	if ws.RetriesExhausted+ws.EventAgeExceeded > 0 {
+	if ws.RetriesExhausted+ws.EventAgeExceeded > 0 && !s.o.keep {
 		c, err := s.p.Redrive(ctx)
 		if err != nil {
 			return err
@@ -259,14 +280,18 @@ func (s *session) summary(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	audit := "n/a"
-	if rows, err := pipeline.Rows(ctx, s.dbURL); err == nil {
-		a := pipeline.Compare(s.p.Ledger().Expected(), rows)
-		if len(a.Lost) == 0 {
-			audit = "every fetch handed to the writer (or relayed) is stored"
-		} else {
-			audit = fmt.Sprintf("%d fetches handed to the writer are NOT stored", len(a.Lost))
-		}
+	rows, err := pipeline.Rows(ctx, s.dbURL)
+	if err != nil {
+		return fmt.Errorf("audit the stored rows: %w", err)
+	}
+	a := pipeline.Compare(s.p.Ledger().Expected(), rows)
+	audit := "every fetch handed to the writer (or relayed) is stored"
+	if len(a.Lost) > 0 {
+		audit = fmt.Sprintf("%d fetches handed to the writer are NOT stored", len(a.Lost))
+	}
+	s.notStored = ss.RetriesExhausted + ss.EventAgeExceeded + len(a.Lost)
+	if n := s.p.HeaderReads(); n > 0 {
+		fmt.Fprintf(s.out, "headers  read %d time(s) from the local Parameter Store at cold start (deployed: %d GetParameter, %d KMS Decrypt)\n", n, n, n)
 	}
 	flow := fmt.Sprintf("%d fetched, %d failed to fetch; writer %d deliveries, %d failed", ss.Successes, ss.RetriesExhausted+ss.EventAgeExceeded,
 		ws.Deliveries, ws.RetriesExhausted+ws.EventAgeExceeded)
@@ -276,4 +301,38 @@ func (s *session) summary(ctx context.Context) error {
 	fmt.Fprintf(s.out, "summary  %d runs: %s; rows written %d (fetches now has %d rows); %s; dead-letter queue holds %d; took %s\n",
 		s.o.runs, flow, after-s.rowsBefore, after, audit, depth, time.Since(s.start).Round(100*time.Millisecond))
 	return s.metrics.finish(ctx, s.out, s.o.stack, s.chosen, s.o.topology != "auto", s.o.serveMetrics)
+}
+
+// keepServers, with --keep, leaves the servers running until the context ends (Ctrl-C) and
+// prints the cmd/redrive command that drains the dead-letter queue through the local writer
+// (or relay), as an operator would in AWS.
+func (s *session) keepServers(ctx context.Context) error {
+	if !s.o.keep {
+		return nil
+	}
+	fn, flag := string(planner.Writer), "--writer-endpoint"
+	if s.shape.SingleFunction() {
+		fn, flag = string(planner.Relay), "--relay-endpoint"
+	}
+	fmt.Fprintf(s.out, "keep     the servers keep running until Ctrl-C; drain the dead-letter queue with:\n")
+	fmt.Fprintf(s.out, "keep     go run ./cmd/redrive --queue-url %s --endpoint %s %s %s\n", s.p.DLQURL, s.sqs.Endpoint, flag, s.emu.Endpoint(fn))
+	<-ctx.Done()
+	return nil
+}
+
+// verdict is the run's exit status: an error (status 1) when a run's fetch did not reach the
+// database: the source failed, or the writer could not store what it was handed.
+func (s *session) verdict() error {
+	if s.notStored > 0 {
+		return fmt.Errorf("%d of %d runs did not reach the database (see the summary and %s)", s.notStored, s.o.runs, s.logPath)
+	}
+	return nil
+}
+
+// describeHeaders names the request headers sent, never their values.
+func describeHeaders(h map[string]string) string {
+	if len(h) == 0 {
+		return "no request headers"
+	}
+	return "headers " + strings.Join(source.HeaderNames(h), ", ") + " (values not shown; the functions read them from a local Parameter Store)"
 }

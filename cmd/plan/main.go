@@ -59,6 +59,8 @@ type cli struct {
 	client *http.Client
 	// cloudWatch makes the --from-metrics client for a region (nil: the SDK's, metrics.go).
 	cloudWatch func(ctx context.Context, region string) (metricsAPI, error)
+	// env reads the environment (LAMBDABRIDGE_SOURCE_HEADERS); nil means os.Getenv.
+	env func(string) string
 }
 
 func defaultCLI() *cli {
@@ -125,6 +127,8 @@ type options struct {
 	measured *measurement
 	// metrics are the --from-metrics and --write-stack flags (metrics.go).
 	metrics metricsOptions
+	// measureStack is --measure-stack (measurestack.go).
+	measureStack bool
 }
 
 func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSet, error) {
@@ -139,6 +143,7 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit of the --measure request")
 	o.decide.define(fs)    // decide.go
 	o.metrics.register(fs) // metrics.go
+	fs.BoolVar(&o.measureStack, "measure-stack", false, "GET the stack's own sourceUrl once, with the headers in $"+HeadersEnv+": sizes, content type, AAAA record")
 	for _, k := range keyFlags {
 		if k.isBool {
 			fs.Bool(k.name, false, k.usage+" (config "+k.key+")")
@@ -187,7 +192,10 @@ func (c *cli) parseFlags(args []string, stdout io.Writer) (options, *flag.FlagSe
 	if o.set["measure"] && o.set["ipv6"] {
 		return o, nil, usagef("--measure looks up the AAAA record that --ipv6 gives: give one")
 	}
-	if err := o.metrics.check(o.set, o.sample != "" || o.measure != ""); err != nil {
+	if err := o.checkMeasureStack(); err != nil {
+		return o, nil, err
+	}
+	if err := o.metrics.check(o.set, o.sample != "" || o.measure != "" || o.measureStack); err != nil {
 		return o, nil, err
 	}
 	if (o.metrics.fromMetrics || o.metrics.writeStack) && len(o.decide.stacks) > 1 {
@@ -265,7 +273,14 @@ func (c *cli) planStack(ctx context.Context, o *options, fs *flag.FlagSet, info 
 		return config.Plan{}, err
 	}
 
-	if o.measured == nil {
+	if o.measureStack { // each stack's own sourceUrl, so measured per stack
+		m, err := c.measureStack(ctx, *o, cfg, info) // measurestack.go
+		if err != nil {
+			return config.Plan{}, err
+		}
+		m.print(info)
+		o.measured = &m
+	} else if o.measured == nil {
 		switch {
 		case o.sample != "":
 			m, err := measureFile(o.sample)

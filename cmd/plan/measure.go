@@ -23,19 +23,35 @@ const maxMeasureBytes = 128 << 20
 // and asks the resolver whether the host has an AAAA record. A malformed URL is bad input;
 // a network failure or a non-2xx status is a runtime failure.
 func (c *cli) measureURL(ctx context.Context, rawURL string, timeout time.Duration) (measurement, error) {
+	return c.measureGET(ctx, getRequest{url: rawURL, source: rawURL, name: "--measure"}, timeout)
+}
+
+// getRequest is one GET to measure: the URL, how the report shows it (source), how errors
+// name where it came from (a flag or a stack key), and secret headers to send (never shown).
+type getRequest struct {
+	url, source, name string
+	headers           map[string]string
+}
+
+// measureGET is measureURL for any getRequest.
+func (c *cli) measureGET(ctx context.Context, g getRequest, timeout time.Duration) (measurement, error) {
+	rawURL := g.url
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return measurement{}, usagef("--measure %q: want an absolute http:// or https:// URL", rawURL)
+		return measurement{}, usagef("%s %q: want an absolute http:// or https:// URL", g.name, source.SafeURL(rawURL))
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return measurement{}, usagef("--measure %q: %w", rawURL, err)
+		return measurement{}, usagef("%s %q: %w", g.name, source.SafeURL(rawURL), err)
 	}
 	req.Header.Set("User-Agent", "lambdabridge-plan (+https://github.com/lambdabridge/lambdabridge)")
 	req.Header.Set("Accept", "application/json, */*;q=0.5")
+	for k, v := range g.headers {
+		req.Header.Set(k, v)
+	}
 	// Errors name the URL without its query string or user info, which may hold an API key.
 	safe := source.SafeURL(rawURL)
 	resp, err := c.client.Do(req)
@@ -48,7 +64,7 @@ func (c *cli) measureURL(ctx context.Context, rawURL string, timeout time.Durati
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return measurement{}, fmt.Errorf("measure %s: status %s: the plan needs a successful response", safe, resp.Status)
+		return measurement{}, &statusError{url: safe, code: resp.StatusCode, status: resp.Status}
 	}
 	// The transport undoes a gzip Content-Encoding itself, so this is the raw body the
 	// fetcher's codec will see.
@@ -59,7 +75,7 @@ func (c *cli) measureURL(ctx context.Context, rawURL string, timeout time.Durati
 	if len(body) > maxMeasureBytes {
 		return measurement{}, fmt.Errorf("measure %s: body larger than %d bytes", safe, maxMeasureBytes)
 	}
-	m, err := compressed(measurement{Source: rawURL, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}, body)
+	m, err := compressed(measurement{Source: g.source, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}, body)
 	if err != nil {
 		var u *exitcode.UsageError
 		if errors.As(err, &u) { // an empty body is the source's doing, not the caller's

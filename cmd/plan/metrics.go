@@ -61,13 +61,13 @@ func (m *metricsOptions) check(set map[string]bool, measuring bool) error {
 		}
 	}
 	if m.writeStack && !m.fromMetrics && !measuring {
-		return usagef("--write-stack writes measured keys: give --from-metrics, --sample or --measure")
+		return usagef("--write-stack writes measured keys: give --from-metrics, --measure-stack, --sample or --measure")
 	}
 	if !m.fromMetrics {
 		return nil
 	}
 	if measuring {
-		return usagef("--from-metrics measures the sizes that --sample and --measure give: give one")
+		return usagef("--from-metrics measures the sizes that --sample, --measure and --measure-stack give: give one")
 	}
 	var err error
 	if m.sinceD, err = parseDays(m.since); err != nil {

@@ -552,8 +552,8 @@ func TestMetricsFlagErrors(t *testing.T) {
 		{[]string{"--from-metrics", "--horizon", "-3d"}, `plan: --horizon "-3d": want a positive duration like 14d`},
 		{[]string{"--from-metrics", "--init-ms", "-1"}, "plan: --init-ms -1: want 0-900000"},
 		{[]string{"--since", "14d"}, "plan: --since applies to --from-metrics"},
-		{[]string{"--write-stack"}, "plan: --write-stack writes measured keys: give --from-metrics, --sample or --measure"},
-		{[]string{"--from-metrics", "--sample", samplePath}, "plan: --from-metrics measures the sizes that --sample and --measure give: give one"},
+		{[]string{"--write-stack"}, "plan: --write-stack writes measured keys: give --from-metrics, --measure-stack, --sample or --measure"},
+		{[]string{"--from-metrics", "--sample", samplePath}, "plan: --from-metrics measures the sizes that --sample, --measure and --measure-stack give: give one"},
 	} {
 		r := run(t, testCLI(nil), append([]string{"--dir", dir}, tc.args...)...)
 		if r.code != exitcode.Usage || strings.TrimSpace(r.stderr) != tc.want {

@@ -28,22 +28,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/lambdabridge/lambdabridge/internal/exitcode"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/redrive"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "redrive:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitcode.Of(err))
 }
+
+// usage is the head of -h.
+const usage = `Usage: redrive --queue-url URL (--writer NAME | --relay NAME | --writer-endpoint URL | --relay-endpoint URL) [flags]
+
+Hands the dead-letter queue's failed writes back to the writer (or runs failed schedule events
+again through the relay) and deletes each message only once it is stored.
+Exit status: 0 everything redriven, 1 a message is still in the queue (or no AWS credentials,
+an AWS error), 2 bad flags.
+
+Flags:`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("redrive", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported once, by main
 	queueURL := fs.String("queue-url", "", "URL of the dead-letter queue (required)")
 	endpoint := fs.String("endpoint", "", "SQS endpoint for a local server (e.g. fauxqs at http://127.0.0.1:PORT); uses dummy credentials")
 	region := fs.String("region", "", "AWS region (default: from the environment / profile; us-east-1 with --endpoint)")
@@ -55,22 +67,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	wait := fs.Duration("wait", 2*time.Second, "long-poll wait of each receive (at most 20s)")
 	visibility := fs.Duration("visibility", time.Minute, "how long a received message stays hidden; one the writer failed on reappears after it")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, usage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return err
+		}
+		return &exitcode.UsageError{Err: fmt.Errorf("%w (run redrive -h for the flags)", err)}
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (all options are flags; see -h)", fs.Arg(0))
-	}
-	switch {
-	case *queueURL == "":
-		return errors.New("--queue-url is required (the dead-letter queue's URL)")
-	case *writer == "" && *writerEndpoint == "" && *relay == "" && *relayEndpoint == "":
-		return errors.New("--writer FUNCTION (AWS) or --writer-endpoint URL (local emulator) is required; in a relay topology --relay FUNCTION or --relay-endpoint URL")
-	case *max < 0:
-		return fmt.Errorf("--max %d: must be 0 (no limit) or more", *max)
-	case *wait < 0 || *wait > 20*time.Second:
-		return fmt.Errorf("--wait %s: must be between 0s and 20s (the SQS long-poll maximum)", *wait)
-	case *visibility < time.Second || *visibility > 12*time.Hour:
-		return fmt.Errorf("--visibility %s: must be between 1s and 12h (the SQS limits)", *visibility)
+	if err := checkFlags(fs, *queueURL, *writer, *writerEndpoint, *relay, *relayEndpoint, *max, *wait, *visibility); err != nil {
+		return &exitcode.UsageError{Err: err}
 	}
 
 	var opts []func(*awsconfig.LoadOptions) error
@@ -85,6 +91,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return fmt.Errorf("load AWS config: %w", err)
+	}
+	if *endpoint == "" || *writer != "" || *relay != "" { // a call goes to AWS
+		if err := haveCredentials(ctx, cfg); err != nil {
+			return err
+		}
 	}
 	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 		if *endpoint != "" {

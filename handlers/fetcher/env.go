@@ -40,5 +40,12 @@ func fromEnv(ctx context.Context, getenv func(string) string, stdout io.Writer, 
 		}
 		s3 = client
 	}
-	return New(cfg, s3, logger, stdout)
+	f, err := New(cfg, s3, logger, stdout)
+	if err != nil {
+		return nil, err
+	}
+	if err := SecretHeadersFromEnv(ctx, f, cfg.Source); err != nil {
+		return nil, err
+	}
+	return f, nil
 }

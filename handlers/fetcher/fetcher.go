@@ -62,6 +62,9 @@ type Fetcher struct {
 	Now func() time.Time
 	// FunctionName is the EMF dimension value (lambdacontext.FunctionName in Lambda).
 	FunctionName string
+	// headers reads the secret request headers before the first fetch (UseSecretHeaders);
+	// nil when the source has none in a secret store.
+	headers *headerLoader
 }
 
 // New builds a Fetcher for cfg. s3 is required when cfg.NeedsBucket().
@@ -86,6 +89,9 @@ func (f *Fetcher) Source() *source.Fetcher { return f.source }
 
 // FetchEnvelope fetches the source and encodes the body. The relay uses it directly.
 func (f *Fetcher) FetchEnvelope(ctx context.Context) (*envelope.Envelope, *source.Result, error) {
+	if err := f.loadHeaders(ctx); err != nil {
+		return nil, nil, err
+	}
 	res, err := f.source.Fetch(ctx)
 	if err != nil {
 		return nil, nil, err

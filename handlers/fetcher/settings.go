@@ -67,6 +67,14 @@ type SourceSettings struct {
 	// can come from a secret and never appears in SOURCE_HEADERS. Env renders the headers
 	// HeaderVars names, with their values from Config.Headers.
 	HeaderVars map[string]string
+	// HeadersParameter is SOURCE_HEADERS_PARAMETER: the SSM Parameter Store SecureString that
+	// holds the headers (lambdabridge:sourceHeaders), read at cold start (SecretHeadersFromEnv)
+	// into Config.Headers. Its values are never rendered: the environment holds the name only.
+	// Exclusive with HeaderVars.
+	HeadersParameter string
+	// HeadersDualStack is SOURCE_HEADERS_DUALSTACK: read the parameter through SSM's
+	// dual-stack endpoint (a VPC function whose only way out is IPv6).
+	HeadersDualStack bool
 }
 
 // NewSourceSettings returns the settings of sourceURL with every other field at the value
@@ -97,6 +105,8 @@ func (s SourceSettings) Env() map[string]string {
 			e.String(name, c.Headers[header])
 		}
 	}
+	e.String(varHeadersParameter, s.HeadersParameter)
+	e.Bool(varHeadersDualStack, s.HeadersDualStack)
 	return e
 }
 
@@ -129,8 +139,12 @@ func sourceFromEnv(r *envvar.Reader) SourceSettings {
 		}
 		c.Retries = int(min(n, MaxRetries))
 	}
-	s := SourceSettings{Config: c}
+	s := SourceSettings{Config: c, HeadersParameter: r.String(varHeadersParameter), HeadersDualStack: r.Bool(varHeadersDualStack)}
 	spec := r.Raw(varHeaders)
+	if s.HeadersParameter != "" && spec != "" {
+		r.Fail(errHeadersTwice)
+		return s
+	}
 	h, err := source.HeadersFromEnv(spec, r.Raw)
 	if err != nil {
 		r.Fail(err)

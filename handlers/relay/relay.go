@@ -102,6 +102,9 @@ func NewFromEnv(ctx context.Context, getenv func(string) string, stdout io.Write
 	if err != nil {
 		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
+	if err := fetcher.SecretHeadersFromEnv(ctx, f, s.Source); err != nil {
+		return nil, nil, fmt.Errorf("relay: %w", err)
+	}
 	st, err := writer.OpenStore(ctx, s.Store)
 	if err != nil {
 		return nil, nil, fmt.Errorf("relay: %w", err)

@@ -46,9 +46,24 @@ func Normalise(s string) string {
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
 }
 
+// Rewrite is one more normalisation for a command whose output holds what no doc can pin
+// (cmd/local: invoke ids, byte counts that move with the digits of a time, Lambda-clock
+// offsets): With replaces every match of Re, on both sides, before the common normalisers;
+// an empty With on a whole-line pattern drops the line (a heartbeat line).
+type Rewrite struct {
+	Re   *regexp.Regexp
+	With string
+}
+
 // MatchOutput compares a command's output with the output a doc shows, both normalised.
 // A line "..." in want matches any number of lines (an excerpt). The error shows both.
-func MatchOutput(want, got string) error {
+func MatchOutput(want, got string) error { return MatchOutputWith(want, got, nil) }
+
+// MatchOutputWith is MatchOutput with the command's own rewrites applied first.
+func MatchOutputWith(want, got string, rewrites []Rewrite) error {
+	for _, r := range rewrites {
+		want, got = r.Re.ReplaceAllString(want, r.With), r.Re.ReplaceAllString(got, r.With)
+	}
 	w := strings.Split(Normalise(want), "\n")
 	g := strings.Split(Normalise(got), "\n")
 	if matchLines(w, g) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -28,6 +29,24 @@ type Runner struct {
 	// ("plan" -> "prices" for `go run ./cmd/plan prices --region R`): Flags asks each for its
 	// -h and files the flag set under "NAME SUB".
 	Subcommands map[string][]string
+	// Skip maps a command whose local blocks cannot run here (a server it needs is missing)
+	// to the reason: Run returns a *SkipError for them instead of running them.
+	Skip map[string]string
+	// Env gives the extra environment of a local block of a command (a fresh database for
+	// cmd/local), or an error; nil gives none.
+	Env func(name string) ([]string, error)
+	// Rewrites are, per command, the rewrites its output needs before comparing
+	// (MatchOutputWith).
+	Rewrites map[string][]Rewrite
+}
+
+// SkipError says a local block was not run, and why (Runner.Skip).
+type SkipError struct {
+	Command, Reason string
+}
+
+func (e *SkipError) Error() string {
+	return fmt.Sprintf("local block of cmd/%s not run: %s", e.Command, e.Reason)
 }
 
 // Build builds ./cmd/NAME of the module at root into outDir for each name and returns a
@@ -109,7 +128,16 @@ func (r *Runner) Run(ctx context.Context, b *Block) (string, int, error) {
 	if _, ok := r.Bins[name]; !ok {
 		return "", 0, fmt.Errorf("%s: there is no command ./cmd/%s", c, name)
 	}
-	return r.exec(ctx, name, args)
+	if why, skip := r.Skip[name]; skip {
+		return "", 0, &SkipError{Command: name, Reason: why}
+	}
+	var env []string
+	if r.Env != nil {
+		if env, err = r.Env(name); err != nil {
+			return "", 0, fmt.Errorf("%s: environment: %w", c, err)
+		}
+	}
+	return r.exec(ctx, name, args, env...)
 }
 
 // Check runs a local block and compares its output and exit status with the doc's.
@@ -118,6 +146,10 @@ func (r *Runner) Check(ctx context.Context, b *Block) error {
 		return fmt.Errorf("line %d: the local block has no output block", b.Line)
 	}
 	out, code, err := r.Run(ctx, b)
+	var skip *SkipError
+	if errors.As(err, &skip) {
+		return skip
+	}
 	if err != nil {
 		return fmt.Errorf("line %d: %w", b.Line, err)
 	}
@@ -125,9 +157,17 @@ func (r *Runner) Check(ctx context.Context, b *Block) error {
 	if code != b.Exit {
 		errs = append(errs, fmt.Errorf("line %d: exit status %d, the doc expects %d (write \"exit=%d\" in the info string if that is right)", b.Line, code, b.Exit, code))
 	}
-	if err := MatchOutput(b.Output.Body, out); err != nil {
+	name := ""
+	if cmds, err := Commands(b.Body, b.Line+1); err == nil && len(cmds) == 1 {
+		name, _, _ = OurCommand(cmds[0].Words)
+	}
+	if err := MatchOutputWith(b.Output.Body, out, r.Rewrites[name]); err != nil {
 		hint := ""
-		if today := time.Now().UTC().Format(time.DateOnly); strings.Contains(out, today) {
+		shown := out // as compared: a date the rewrites or the normalisers replace is no hint
+		for _, rw := range r.Rewrites[name] {
+			shown = rw.Re.ReplaceAllString(shown, rw.With)
+		}
+		if today := time.Now().UTC().Format(time.DateOnly); strings.Contains(Normalise(shown), today) {
 			hint = fmt.Sprintf(" (the output holds today's date %s: pin the day with --as-of so the doc stays true)", today)
 		}
 		errs = append(errs, fmt.Errorf("line %d: %s%s: %w", b.Line, strings.TrimSpace(b.Body), hint, err))
@@ -135,12 +175,16 @@ func (r *Runner) Check(ctx context.Context, b *Block) error {
 	return errors.Join(errs...)
 }
 
-// exec runs a built command in the root with a time limit.
-func (r *Runner) exec(ctx context.Context, name string, args []string) (string, int, error) {
+// exec runs a built command in the root with a time limit, with env added to this
+// process's environment.
+func (r *Runner) exec(ctx context.Context, name string, args []string, env ...string) (string, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.Bins[name], args...)
 	cmd.Dir = r.Root
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

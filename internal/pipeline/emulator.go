@@ -29,6 +29,7 @@ type Emulator struct {
 	mu        sync.Mutex
 	emulator  string
 	bootstrap map[string]string
+	endpoints map[string]string
 	// Built records each build: package -> (path, duration), for the step output.
 	Built []Build
 }
@@ -99,8 +100,23 @@ func (e *Emulator) Start(ctx context.Context, s Spec) (lambdaasync.Function, fun
 		return nil, nil, fmt.Errorf("start %s (%s) under the emulator: %w", s.Name, filepath.Base(filepath.Dir(bin)), err)
 	}
 	base := strings.TrimSuffix(f.URL, rie.InvokePath)
+	e.mu.Lock()
+	if e.endpoints == nil {
+		e.endpoints = map[string]string{}
+	}
+	e.endpoints[s.Name] = base
+	e.mu.Unlock()
 	fn := lambdaasync.LambdaFunction{Client: lambdaasync.NewEmulatorClient(base), Name: "function"}
 	return fn, func() { _ = f.Stop() }, nil
+}
+
+// Endpoint is the Lambda Invoke endpoint (http://127.0.0.1:PORT) of the running function
+// name ("writer", "relay"), which cmd/redrive's --writer-endpoint or --relay-endpoint takes;
+// "" when it is not running.
+func (e *Emulator) Endpoint(name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.endpoints[name]
 }
 
 var (

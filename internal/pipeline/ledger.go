@@ -15,6 +15,7 @@ import (
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/handlers/source"
 	"github.com/lambdabridge/lambdabridge/handlers/writer"
 )
 
@@ -26,8 +27,11 @@ type Identity struct {
 	SHA256    string
 }
 
-func identity(source string, at time.Time, sha string) Identity {
-	return Identity{Source: source, FetchedAt: at.UTC().Truncate(time.Microsecond), SHA256: sha}
+// identity is a fetch's identity as the ledger compares it. The source is taken without its
+// query string (source.SafeURL), because that is all a relay's answer (writer.Stored) names,
+// while rows and envelopes hold the URL as configured.
+func identity(src string, at time.Time, sha string) Identity {
+	return Identity{Source: source.SafeURL(src), FetchedAt: at.UTC().Truncate(time.Microsecond), SHA256: sha}
 }
 
 // Ledger records every fetch handed to the writer (a destination record entering the

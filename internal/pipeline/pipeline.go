@@ -45,6 +45,7 @@ import (
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/internal/redrive"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
+	"github.com/lambdabridge/lambdabridge/internal/ssmlocal"
 	"github.com/lambdabridge/lambdabridge/lambdas"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -125,6 +126,10 @@ type Options struct {
 	Duplicates func(fn, requestID string) int
 	// Log receives one line per step (nil discards).
 	Log io.Writer
+	// SourceHeaders are secret request headers for the source: the pipeline keeps them in a
+	// local Parameter Store, and the fetcher (or relay) reads them from there at cold start,
+	// as deployed (headers.go); nil for none.
+	SourceHeaders map[string]string
 }
 
 // DefaultOptions are the defaults of the stack config: 2 retries, 1 hour event age
@@ -163,6 +168,9 @@ type Pipeline struct {
 	ledger   *Ledger
 	shape    planner.Shape // the parts o.Topology runs
 
+	// ssm is the local Parameter Store of o.SourceHeaders (nil without).
+	ssm *ssmlocal.Server
+
 	mu       sync.Mutex
 	runs     int
 	runStart time.Time            // Lambda-clock time the current run's event was queued
@@ -196,6 +204,7 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	// The AWS SDK's own variables (credentials, region, the local S3 endpoint): the handlers'
 	// settings are rendered below.
 	sdk := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+	p.secretHeaders(&o, sdk)
 	bucket := ""
 	if needS3 {
 		if p.s3, err = NewS3(Bucket, blob.DefaultPrefix); err != nil {

@@ -244,8 +244,10 @@ func Load(ctx context.Context) (*Client, error) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		// Not the chain's own error: its last stop, the instance metadata service, answers
+		// off EC2 with a message about IMDS that says nothing of what to do.
 		return nil, fmt.Errorf("%w: the Price List API needs signed requests from any IAM identity allowed pricing:GetProducts: "+
-			"set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the SDK's credential chain said: %v)", ErrNoCredentials, oneLine(err))
+			"set AWS_PROFILE (an SSO login works), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", ErrNoCredentials)
 	}
 	return &Client{API: pricing.NewFromConfig(cfg)}, nil
 }

@@ -329,7 +329,7 @@ func TestLoadWithoutCredentials(t *testing.T) {
 	if !errors.Is(err, pricelist.ErrNoCredentials) {
 		t.Fatalf("Load error %v, want ErrNoCredentials", err)
 	}
-	if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
+	if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "set AWS_PROFILE (an SSO login works), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
 		t.Errorf("error is not one helpful line: %q", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
