@@ -47,6 +47,10 @@ func TestMockRefusesOutOfRuleInputs(t *testing.T) {
 	}{
 		{"aws:lambda/function:Function", "f", "name", pulumi.Map{"name": pulumi.String("my.function")}, pulumi.Map{"name": pulumi.String("my-function")}},
 		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "c", "maximumRetryAttempts", pulumi.Map{"maximumRetryAttempts": pulumi.Int(3)}, pulumi.Map{"maximumRetryAttempts": pulumi.Int(2)}},
+		// S3 is an onFailure destination only.
+		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "c", "destinationConfig.onSuccess.destination",
+			pulumi.Map{"destinationConfig": pulumi.Map{"onSuccess": pulumi.Map{"destination": pulumi.String("arn:aws:s3:::records")}}},
+			pulumi.Map{"destinationConfig": pulumi.Map{"onFailure": pulumi.Map{"destination": pulumi.String("arn:aws:s3:::records")}}}},
 		{"aws:lambda/permission:Permission", "p", "action", pulumi.Map{"action": pulumi.String("invoke")}, pulumi.Map{"action": pulumi.String("lambda:InvokeFunction")}},
 		{"aws:cloudwatch/logGroup:LogGroup", "l", "name", pulumi.Map{"name": pulumi.String("/aws/lambda/bad name")}, pulumi.Map{"name": pulumi.String("/aws/lambda/good")}},
 		{"aws:cloudwatch/metricAlarm:MetricAlarm", "a", "name", pulumi.Map{"name": pulumi.String(strings.Repeat("x", 256))}, pulumi.Map{"name": pulumi.String("ok")}},

@@ -298,7 +298,9 @@ func logsArn(role string) string {
 }
 
 var (
-	dlqArn    = fmt.Sprintf("arn:aws:sqs:%s:%s:%s-dlq", region, account, prefix)
+	dlqArn = fmt.Sprintf("arn:aws:sqs:%s:%s:%s-dlq", region, account, prefix)
+	// failArn is the failure bucket, the onFailure destination of the writer behind a record handoff.
+	failArn   = "arn:aws:s3:::functions-failures-7f3a9c"
 	dbUserArn = fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/writer", region, account, dbiID)
 	objects   = "arn:aws:s3:::functions-bucket-7f3a9c/fetches/*"
 )
@@ -322,14 +324,17 @@ func TestProgramTopologies(t *testing.T) {
 		present   []string
 		functions []string // role suffixes
 		vpcFn     string
-		// fetcher / writer / relay policy: actions -> resources, besides logs and DLQ.
+		// fetcher / writer / relay policy: actions -> resources, besides logs and the
+		// onFailure destination (the DLQ, or the failure bucket where failureBucket names it).
 		policies map[string]map[string][]string
+		// failureBucket is the function whose failure records go to the failure bucket ("" none).
+		failureBucket string
 		// egress rules of the function group: "port target".
 		egress []string
 	}{
 		{
 			name: "destination", over: map[string]string{"lambdabridge:topology": "destination"}, topo: planner.Destination,
-			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer", failureBucket: "writer",
 			policies: map[string]map[string][]string{
 				"fetcher": {"lambda:InvokeFunction": {fnArn("writer")}},
 				"writer":  {"rds-db:connect": {dbUserArn}, eniActions: {"*"}},
@@ -339,7 +344,7 @@ func TestProgramTopologies(t *testing.T) {
 		{
 			name: "destination with spill", over: map[string]string{"lambdabridge:topology": "destination", "lambdabridge:spill": "true"}, topo: planner.Destination,
 			present:   []string{bucket, endpoint},
-			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer", failureBucket: "writer",
 			policies: map[string]map[string][]string{
 				"fetcher": {"lambda:InvokeFunction": {fnArn("writer")}, "s3:PutObject": {objects}},
 				"writer":  {"rds-db:connect": {dbUserArn}, "s3:GetObject": {objects}, eniActions: {"*"}},
@@ -390,12 +395,20 @@ func TestProgramTopologies(t *testing.T) {
 			if err != nil {
 				t.Fatalf("program: %v", err)
 			}
-			// Which resources exist and which must not.
+			// Which resources exist and which must not (the handoff bucket by its name: the
+			// failure bucket is one too).
 			for _, typ := range all {
 				want := contains(tc.present, typ)
-				if got := len(m.byType(typ)) > 0; got != want {
+				got := len(m.byType(typ)) > 0
+				if typ == bucket {
+					got = contains(m.names(typ), "functions-bucket")
+				}
+				if got != want {
 					t.Errorf("%s present = %v, want %v (%v)", typ, got, want, m.names(typ))
 				}
+			}
+			if got := contains(m.names(bucket), "functions-failures"); got != (tc.failureBucket != "") {
+				t.Errorf("failure bucket present = %v, want %v", got, tc.failureBucket != "")
 			}
 			// Functions: names, runtime, and VPC attachment only for the VPC function.
 			fns := m.byType("aws:lambda/function:Function")
@@ -431,13 +444,18 @@ func TestProgramTopologies(t *testing.T) {
 					}
 				}
 			}
-			// Async configs: failures to the DLQ; the destination fetcher's successes to the writer.
+			// Async configs: failures to the DLQ (the writer behind a record handoff: to the
+			// failure bucket); the destination fetcher's successes to the writer.
 			for _, role := range tc.functions {
 				ac := m.named(t, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "functions-"+role+"-async")
 				dc, _ := ac.in["destinationConfig"].(map[string]interface{})
 				onF, _ := dc["onFailure"].(map[string]interface{})
-				if onF["destination"] != dlqArn {
-					t.Errorf("%s onFailure %v, want %s", role, onF, dlqArn)
+				wantF := dlqArn
+				if role == tc.failureBucket {
+					wantF = failArn
+				}
+				if onF["destination"] != wantF {
+					t.Errorf("%s onFailure %v, want %s", role, onF, wantF)
 				}
 				onS, hasS := dc["onSuccess"].(map[string]interface{})
 				wantS := role == "fetcher" && tc.topo == planner.Destination
@@ -470,6 +488,11 @@ func TestProgramTopologies(t *testing.T) {
 				want := map[string][]string{
 					"logs:CreateLogStream,logs:PutLogEvents": {logsArn(role)},
 					"sqs:SendMessage":                        {dlqArn},
+				}
+				if role == tc.failureBucket {
+					// Lambda's S3 destination writes with the function's role: PutObject and ListBucket.
+					delete(want, "sqs:SendMessage")
+					want["s3:PutObject"], want["s3:ListBucket"] = []string{failArn + "/*"}, []string{failArn}
 				}
 				for k, v := range extra {
 					want[k] = v
@@ -785,7 +808,10 @@ func TestProgramAlarms(t *testing.T) {
 		return "AWS/Lambda/AsyncEventsDropped " + fn(role) + " Sum GreaterThanThreshold 0"
 	}
 	dlq := "AWS/SQS/ApproximateNumberOfMessagesVisible QueueName=" + prefix + "-dlq Maximum GreaterThanThreshold 0"
-	delivery := "AWS/Lambda/DestinationDeliveryFailures " + fn("fetcher") + " Sum GreaterThanThreshold 0"
+	delivery := func(role string) string {
+		return "AWS/Lambda/DestinationDeliveryFailures " + fn(role) + " Sum GreaterThanThreshold 0"
+	}
+	failures := "AWS/S3/NumberOfObjects BucketName=functions-failures-7f3a9c,StorageType=AllStorageTypes Maximum GreaterThanThreshold 0"
 	record := func(pct int) string {
 		return fmt.Sprintf("lambdabridge/RecordPercentOfLimit %s Maximum GreaterThanOrEqualToThreshold %d", fn("fetcher"), pct)
 	}
@@ -796,17 +822,17 @@ func TestProgramAlarms(t *testing.T) {
 		want []string
 	}{
 		{"destination", map[string]string{"lambdabridge:topology": "destination"}, planner.Destination,
-			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery, record(80), dlq}},
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery("fetcher"), delivery("writer"), record(80), dlq, failures}},
 		{"destination at 70%", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:recordAlarmPercent": "70"}, planner.Destination,
-			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery, record(70), dlq}},
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery("fetcher"), delivery("writer"), record(70), dlq, failures}},
 		{"s3", map[string]string{"lambdabridge:topology": "s3"}, planner.S3,
-			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), dlq}},
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery("fetcher"), delivery("writer"), dlq}},
 		{"nat-gateway", map[string]string{"lambdabridge:topology": "nat-gateway"}, planner.NATGateway,
-			[]string{errs("relay"), dropped("relay"), dlq}},
+			[]string{errs("relay"), dropped("relay"), delivery("relay"), dlq}},
 		{"nat-instance", map[string]string{"lambdabridge:topology": "nat-instance"}, planner.NATInstance,
-			[]string{errs("relay"), dropped("relay"), dlq}},
+			[]string{errs("relay"), dropped("relay"), delivery("relay"), dlq}},
 		{"ipv6", map[string]string{"lambdabridge:topology": "ipv6"}, planner.IPv6,
-			[]string{errs("relay"), dropped("relay"), dlq}},
+			[]string{errs("relay"), dropped("relay"), delivery("relay"), dlq}},
 	}
 	topicArn := fmt.Sprintf("arn:aws:sns:%s:%s:%s-alarms", region, account, prefix)
 	for _, tc := range cases {
@@ -910,19 +936,19 @@ func TestProgramBudgetNamedTopology(t *testing.T) {
 	if r.Chosen != planner.Destination {
 		t.Fatalf("the planner chose %s; destination was requested", r.Chosen)
 	}
-	// Nothing free (us-east-1): destination's 7 alarms x $0.10 + 5 EMF metrics x $0.30
-	// = $0.70 + $1.50 = $2.20, not the cheapest relay's 3 x $0.10 + $1.50 = $1.80.
-	if g := r.GuardrailsMonthlyUSD; g < 2.20-1e-9 || g > 2.20+1e-9 {
-		t.Errorf("guardrails $%v, want destination's $2.20", g)
+	// Nothing free (us-east-1): destination's 9 alarms x $0.10 + 5 EMF metrics x $0.30
+	// = $0.90 + $1.50 = $2.40, not the cheapest relay's 4 x $0.10 + $1.50 = $1.90.
+	if g := r.GuardrailsMonthlyUSD; g < 2.40-1e-9 || g > 2.40+1e-9 {
+		t.Errorf("guardrails $%v, want destination's $2.40", g)
 	}
-	want := infra.BudgetAmount((r.Find(planner.Destination).MonthlyUSD + r.CommonMonthlyUSD + 2.20) * 1.5)
+	want := infra.BudgetAmount((r.Find(planner.Destination).MonthlyUSD + r.CommonMonthlyUSD + 2.40) * 1.5)
 	m, err := runProgram(t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := m.named(t, "aws:budgets/budget:Budget", "guardrails-budget")
 	if got := fmt.Sprint(b.in["limitAmount"]); got != fmt.Sprintf("%.2f", want) {
-		t.Errorf("budget %s USD, want %.2f (destination + common + its $2.20 guardrails, x 1.5)", got, want)
+		t.Errorf("budget %s USD, want %.2f (destination + common + its $2.40 guardrails, x 1.5)", got, want)
 	}
 }
 

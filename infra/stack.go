@@ -39,7 +39,7 @@ type Stack struct {
 	Schedule   *Schedule
 	Guardrails *Guardrails
 	// Outputs are the stack outputs: each function's name (fetcherName, writerName,
-	// relayName), dlqUrl and dbEndpoint.
+	// relayName), dlqUrl, failureBucket (where there is one) and dbEndpoint.
 	Outputs pulumi.Map
 }
 
@@ -128,17 +128,24 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if st.Guardrails, err = NewGuardrails(ctx, "guardrails", &GuardrailsArgs{
+	ga := &GuardrailsArgs{
 		NamePrefix: args.NamePrefix, Alarms: shape.Alarms(), FunctionNames: st.Functions.Names,
 		DLQName: st.Functions.DLQ.Name, AlarmEmail: cfg.AlarmEmail, RecordAlarmPercent: cfg.RecordAlarmPercent,
 		BudgetUSD: args.Plan.TotalMonthlyUSD * cfg.BudgetFactor,
-	}); err != nil {
+	}
+	if st.Functions.FailureBucket != nil {
+		ga.FailureBucketName = st.Functions.FailureBucket.Bucket
+	}
+	if st.Guardrails, err = NewGuardrails(ctx, "guardrails", ga); err != nil {
 		return nil, err
 	}
 
 	st.Outputs = pulumi.Map{
 		"dlqUrl":     st.Functions.DLQ.Url,
 		"dbEndpoint": pulumi.Sprintf("%s:%d", st.Database.Host, st.Database.Port),
+	}
+	if st.Functions.FailureBucket != nil {
+		st.Outputs["failureBucket"] = st.Functions.FailureBucket.Bucket
 	}
 	for r, name := range st.Functions.Names {
 		st.Outputs[string(r)+"Name"] = pulumi.String(name)

@@ -161,7 +161,7 @@ func validate(in Input, book *Book) (*Schedule, error) {
 	if in.Topology != "" && in.Topology != Auto && !slices.Contains(AllTopologies, in.Topology) {
 		return nil, inputErrorf(FieldTopology, in.Topology, "%q is not one of %s, %s", in.Topology, Auto, topologyNames())
 	}
-	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0) {
+	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0 || g.FailureRecordsPerMonth < 0) {
 		return nil, inputErrorf(FieldGuardrails, fmt.Sprintf("%+v", *g), "%+v has a negative count: want zero or more of each", *g)
 	}
 	return sched, nil
@@ -169,8 +169,8 @@ func validate(in Input, book *Book) (*Schedule, error) {
 
 // DefaultGuardrails is what the planner assumes the guardrails create for t when
 // Input.Guardrails is nil: the alarms its Shape lists (Shape.Alarms), the fetcher's (or
-// relay's) five EMF metrics with one FunctionName dimension, one cost budget, no email or
-// dead-letter traffic in a normal month.
+// relay's) five EMF metrics with one FunctionName dimension, one cost budget, no email,
+// dead-letter traffic or failure records in a normal month.
 func DefaultGuardrails(t Topology) Guardrails {
 	s, err := ShapeOf(t)
 	if err != nil {
@@ -202,6 +202,16 @@ func RecordBytes(c int64) int64 {
 	return RecordOverheadBytes + SchedulerEventBytes + EnvelopeOverheadBytes + 4*((c+2)/3)
 }
 
+// AsyncRequests is how many requests Lambda bills for one asynchronous event of eventBytes:
+// one for the first included bytes (256 KiB), then one more for each further chunk (64 KiB)
+// or part of one. Events up to included bytes are one request.
+func AsyncRequests(eventBytes, included, chunk int64) int64 {
+	if eventBytes <= included || chunk <= 0 {
+		return 1
+	}
+	return 1 + (eventBytes-included+chunk-1)/chunk
+}
+
 // maxCompressedFor is the largest compressed size whose record fits usable bytes.
 func maxCompressedFor(usable int64) int64 {
 	room := usable - (RecordOverheadBytes + SchedulerEventBytes + EnvelopeOverheadBytes)
@@ -220,6 +230,9 @@ type planner struct {
 	payload  Payload
 	avgRuns  int64
 	peakRuns int64
+	// billing is the book's async request billing in force (chunk entry only when the
+	// record is larger than the included bytes).
+	billing []Entry
 }
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
@@ -279,7 +292,12 @@ func Plan(in Input, book *Book) (*Report, error) {
 		g = *in.Guardrails
 	}
 	r.Guardrail = g
-	if r.Guardrails, err = p.guardrailLines(g); err != nil {
+	chosen, err := ShapeOf(r.Chosen)
+	if err != nil {
+		return nil, err
+	}
+	r.Failures = chosen.FailureRoutes(p.payload.LimitBytes)
+	if r.Guardrails, err = p.guardrailLines(g, r.Failures); err != nil {
 		return nil, fmt.Errorf("plan guardrails: %w", err)
 	}
 	r.GuardrailsMonthlyUSD = sumLines(r.Guardrails)
@@ -345,8 +363,35 @@ func (p *planner) checkPayload() error {
 		MaxCompressedBytes: maxC,
 		Fits:               rec <= usable,
 		LimitSource:        e.Source, LimitEffectiveFrom: e.EffectiveFrom,
+		BilledRequests: 1,
+	}
+	// The writer's invocation carries the whole record: Lambda bills an asynchronous event
+	// over the included bytes as more than one request. A record that does not fit never
+	// travels (it spills, or the topology is invalid), so only one that fits is counted.
+	inc, err := p.book.Lookup("", ItemAsyncRequestIncludedBytes, p.in.AsOf)
+	if err != nil {
+		return err
+	}
+	p.billing = []Entry{inc}
+	if p.payload.Fits && rec > int64(inc.Value) {
+		chunk, err := p.book.Lookup("", ItemAsyncRequestChunkBytes, p.in.AsOf)
+		if err != nil {
+			return err
+		}
+		p.billing = append(p.billing, chunk)
+		p.payload.BilledRequests = AsyncRequests(rec, int64(inc.Value), int64(chunk.Value))
 	}
 	return nil
+}
+
+// chunkRequests is how many requests beyond one per invocation shape s's record handoff
+// bills per run: the record travels inline (it fits; spilled, the writer gets a pointer)
+// and is over the included bytes.
+func (p *planner) chunkRequests(s Shape) int64 {
+	if !s.RecordLimited() || !p.payload.Fits {
+		return 0
+	}
+	return p.payload.BilledRequests - 1
 }
 
 // spills reports whether shape s's fetcher spills every run to S3: its handoff is a
@@ -364,6 +409,7 @@ func (p *planner) usage(s Shape, runs int64) (u Usage, s3Bytes float64) {
 	secs := float64(p.in.FetchMillis+p.in.WriteMillis) / 1000
 	u.GBSeconds = float64(runs) * gb * secs
 	u.Invocations = int64(len(s.Functions)) * runs
+	u.AsyncChunkRequests = p.chunkRequests(s) * runs
 	if s.Handoff == HandoffObject || p.spills(s) {
 		u.S3Puts, u.S3Gets = runs, runs
 		s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
@@ -505,8 +551,23 @@ func (p *planner) topologyLines(s Shape, u Usage, s3Bytes float64, runs int64) (
 	}
 	specs := []spec{
 		{"Lambda requests", ItemLambdaRequest, float64(u.Invocations), ItemFreeLambdaRequests, "requests"},
-		{"Lambda compute (" + p.in.Architecture + ")", gbsItem, u.GBSeconds, ItemFreeLambdaGBs, "GB-seconds"},
 	}
+	var chunks []CostLine
+	if u.AsyncChunkRequests > 0 {
+		// Billed as requests: what the invocations leave of the free requests covers them.
+		free, err := p.allowance(ItemFreeLambdaRequests)
+		if err != nil {
+			return nil, err
+		}
+		l, err := p.line(fmt.Sprintf("Lambda requests for %s chunks of records over %s (%d per run)",
+			FormatSize(int64(p.billing[1].Value)), FormatSize(int64(p.billing[0].Value)), p.chunkRequests(s)),
+			ItemLambdaRequest, float64(u.AsyncChunkRequests), math.Max(0, free-float64(u.Invocations)), "requests")
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, l)
+	}
+	specs = append(specs, spec{"Lambda compute (" + p.in.Architecture + ")", gbsItem, u.GBSeconds, ItemFreeLambdaGBs, "GB-seconds"})
 	if u.S3Puts > 0 {
 		days := float64(HoursPerMonth) / 24
 		gbMonths := s3Bytes * float64(runs) * S3ResidentDays / days / 1e9
@@ -530,7 +591,11 @@ func (p *planner) topologyLines(s Shape, u Usage, s3Bytes float64, runs int64) (
 			spec{"Public IPv4 address of the NAT instance", ItemPublicIPv4Hour, HoursPerMonth, ItemLegacyIPv4Hours, "hours"})
 	}
 	specs = append(specs, spec{"CloudWatch Logs ingestion", ItemLogsIngest, float64(u.Invocations) * LogBytesPerInvocation / 1e9, ItemFreeLogsGB, "GB"})
-	return p.price(specs)
+	lines, err := p.price(specs)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Insert(lines, 1, chunks...), nil
 }
 
 func (p *planner) commonLines() ([]CostLine, error) {
@@ -541,14 +606,32 @@ func (p *planner) commonLines() ([]CostLine, error) {
 	})
 }
 
-func (p *planner) guardrailLines(g Guardrails) ([]CostLine, error) {
-	return p.price([]spec{
+// guardrailLines prices the guardrails g of a topology whose failure records take routes:
+// with a failure bucket, also what its records cost (Lambda PUTs each one, redrive GETs it,
+// and it is stored up to FailureRetentionDays at the largest size its route allows).
+func (p *planner) guardrailLines(g Guardrails, routes []FailureRoute) ([]CostLine, error) {
+	specs := []spec{
 		{"CloudWatch alarms", ItemCloudWatchAlarm, float64(g.Alarms), ItemFreeAlarms, "alarm-months"},
 		{"CloudWatch custom metrics (EMF)", ItemCloudWatchMetric, float64(g.CustomMetrics), ItemFreeMetrics, "metric-months"},
 		{"SNS email notifications", ItemSNSEmail, float64(g.EmailsPerMonth), ItemFreeSNSEmail, "notifications"},
 		{"SQS dead-letter queue requests", ItemSQSRequest, float64(g.DLQRequestsPerMonth), ItemFreeSQS, "requests"},
-		{"AWS Budgets cost budget (no actions)", ItemBudgetDay, float64(g.Budgets) * HoursPerMonth / 24, "", "budget-days"},
-	})
+	}
+	var largest int64
+	for _, r := range routes {
+		if r.Sink == FailureBucket {
+			largest = max(largest, r.MaxRecordBytes)
+		}
+	}
+	if largest > 0 {
+		n := float64(g.FailureRecordsPerMonth)
+		gbMonths := n * float64(largest) * FailureRetentionDays / (float64(HoursPerMonth) / 24) / 1e9
+		specs = append(specs,
+			spec{"Failure records: S3 PUTs", ItemS3Put, n, ItemLegacyS3Puts, "requests"},
+			spec{"Failure records: S3 GETs (redrive)", ItemS3Get, n, ItemLegacyS3Gets, "requests"},
+			spec{fmt.Sprintf("Failure records: S3 storage (%d days)", FailureRetentionDays), ItemS3Storage, gbMonths, ItemLegacyS3GB, "GB-months"})
+	}
+	specs = append(specs, spec{"AWS Budgets cost budget (no actions)", ItemBudgetDay, float64(g.Budgets) * HoursPerMonth / 24, "", "budget-days"})
+	return p.price(specs)
 }
 
 // topologyNames lists AllTopologies for error messages.
