@@ -5,20 +5,17 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/internal/s3local"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -80,7 +77,7 @@ func TestFailureRecordSinks(t *testing.T) {
 	url := aws.ToString(out.QueueUrl)
 	checked := SQSDestination{Client: srv.Client(), QueueURL: url, MaxMessageBytes: planner.DLQMaxMessageBytes}
 	serverOnly := SQSDestination{Client: srv.Client(), QueueURL: url} // the server's own limit
-	bucket := newLocalS3(t, "failures")
+	bucket := s3local.New(t, "failures").Client()
 	s3dest := S3Destination{Client: bucket, Bucket: "failures", NewID: func() string { return "0000-uuid" }}
 
 	tests := []struct {
@@ -127,19 +124,6 @@ func TestFailureRecordSinks(t *testing.T) {
 			}
 		})
 	}
-}
-
-// newLocalS3 serves one bucket on an in-process S3-protocol server and returns a client.
-func newLocalS3(t *testing.T, bucket string) *s3.Client {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 }
 
 // TestFailureKey: Lambda's S3 destination names a record's object after the function and the
