@@ -115,7 +115,7 @@ func NewFromEnv(ctx context.Context, getenv func(string) string, stdout io.Write
 // topology) and one log line. It returns what it stored, never the body.
 func (r *Relay) Handle(ctx context.Context, requestEvent json.RawMessage) (writer.Stored, error) {
 	start := r.now()
-	e, res, err := r.fetch.FetchEnvelope(ctx)
+	e, res, err := r.fetch.FetchEnvelope(ctx, requestEvent)
 	if err != nil {
 		r.log.LogAttrs(ctx, slog.LevelError, "fetch failed", slog.String("error", err.Error()), slog.Float64("durationMs", ms(r.now().Sub(start))))
 		return writer.Stored{}, fmt.Errorf("relay: %w", err)

@@ -58,13 +58,16 @@ type Stored struct {
 	BodyType  string    `json:"bodyType"`
 	Elements  int       `json:"elements,omitempty"`
 	Upserted  int64     `json:"upserted,omitempty"`
+	// ScheduledAt is the scheduled run the fetch served (nil: started by hand); New is false
+	// when that run was already stored by another fetch.
+	ScheduledAt *time.Time `json:"scheduledAt,omitempty"`
 }
 
 // NewStored describes the fetch e as stored by res, its source URL made safe to return.
 // The relay reports its store the same way.
 func NewStored(e *envelope.Envelope, res store.Result) Stored {
 	return Stored{ID: res.ID, New: res.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
-		RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted}
+		RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted, ScheduledAt: e.ScheduledAt}
 }
 
 // Output is the writer's response: what it received and what it stored. It never contains
