@@ -74,6 +74,10 @@ func TestMockRefusesOutOfRuleInputs(t *testing.T) {
 		{"aws:scheduler/schedule:Schedule", "sc", "target.retryPolicy.maximumRetryAttempts",
 			pulumi.Map{"target": pulumi.Map{"retryPolicy": pulumi.Map{"maximumRetryAttempts": pulumi.Int(186)}}},
 			pulumi.Map{"target": pulumi.Map{"retryPolicy": pulumi.Map{"maximumRetryAttempts": pulumi.Int(185)}}}},
+		// A schedule's dead-letter queue is an SQS queue.
+		{"aws:scheduler/schedule:Schedule", "sc", "target.deadLetterConfig.arn",
+			pulumi.Map{"target": pulumi.Map{"deadLetterConfig": pulumi.Map{"arn": pulumi.String("arn:aws:sns:us-east-1:123456789012:alarms")}}},
+			pulumi.Map{"target": pulumi.Map{"deadLetterConfig": pulumi.Map{"arn": pulumi.String("arn:aws:sqs:us-east-1:123456789012:lambdabridge-dev-dlq")}}}},
 		{"aws:ec2/securityGroup:SecurityGroup", "sg", "description", pulumi.Map{"description": pulumi.String("PostgreSQL ← functions")}, pulumi.Map{"description": pulumi.String("PostgreSQL from functions")}},
 		{"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "eg", "toPort", pulumi.Map{"toPort": pulumi.Int(70000)}, pulumi.Map{"toPort": pulumi.Int(443)}},
 		{"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "in", "cidrIpv4", pulumi.Map{"cidrIpv4": pulumi.String("10.42.0.1/16")}, pulumi.Map{"cidrIpv4": pulumi.String("10.42.0.0/16")}},

@@ -409,6 +409,8 @@ var providerRules = map[string][]propRule{
 		{"target.retryPolicy.maximumRetryAttempts", between(0, 185), docSchedulerRetry + " (MaximumRetryAttempts)"},
 		{"target.retryPolicy.maximumEventAgeInSeconds", between(60, 86400), docSchedulerRetry + " (MaximumEventAgeInSeconds)"},
 		{"target.input", pattern(`(?s)^.+$`, 1, 8192), docSchedulerTarget + " (Input)"},
+		{"target.deadLetterConfig.arn", pattern(`^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`, 1, 1600),
+			"https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeadLetterConfig.html (Arn: a standard SQS queue)"},
 	},
 	"aws:ec2/securityGroup:SecurityGroup": {
 		{"description", pattern(sgText, 0, 255), docSecurityGroup + " (GroupDescription)"},

@@ -503,15 +503,23 @@ func TestProgramTopologies(t *testing.T) {
 				}
 			}
 			sched := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "schedule-policy")))
-			if !equalGrants(sched, map[string][]string{"lambda:InvokeFunction": {fnArn(tc.functions[0])}}) {
-				t.Errorf("schedule policy %v, want invoke on %s only", sched, tc.functions[0])
+			if !equalGrants(sched, map[string][]string{"lambda:InvokeFunction": {fnArn(tc.functions[0])}, "sqs:SendMessage": {dlqArn}}) {
+				t.Errorf("schedule policy %v, want invoke on %s and send to the DLQ only", sched, tc.functions[0])
 			}
 			s := m.named(t, "aws:scheduler/schedule:Schedule", "schedule-trigger")
 			if tw, _ := s.in["flexibleTimeWindow"].(map[string]interface{}); tw["mode"] != "OFF" || s.in["scheduleExpression"] != "rate(10 minutes)" {
 				t.Errorf("schedule %v %v", s.in["flexibleTimeWindow"], s.in["scheduleExpression"])
 			}
-			if tg, _ := s.in["target"].(map[string]interface{}); tg["arn"] != fnArn(tc.functions[0]) || tg["input"] != event.SchedulerInput {
+			tg, _ := s.in["target"].(map[string]interface{})
+			if tg["arn"] != fnArn(tc.functions[0]) || tg["input"] != event.SchedulerInput {
 				t.Errorf("schedule target %v / input %v, want %s / event.SchedulerInput", tg["arn"], tg["input"], fnArn(tc.functions[0]))
+			}
+			// A run Lambda refuses is retried (Scheduler's maximum: 185 times within 24 h),
+			// then dead-lettered, not dropped.
+			rp, _ := tg["retryPolicy"].(map[string]interface{})
+			dl, _ := tg["deadLetterConfig"].(map[string]interface{})
+			if rp["maximumRetryAttempts"] != 185.0 || rp["maximumEventAgeInSeconds"] != 86400.0 || dl["arn"] != dlqArn {
+				t.Errorf("schedule retry policy %v, dead-letter %v; want 185 retries, 86400 s, the DLQ", rp, dl)
 			}
 			// Security groups: the function group's egress is exactly what the topology
 			// needs, and the database accepts 5432 from that group only.

@@ -124,7 +124,7 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		return nil, fmt.Errorf("stack config: %w", err)
 	}
 	if st.Schedule, err = NewSchedule(ctx, "schedule", &ScheduleArgs{
-		Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn,
+		Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn, DLQArn: st.Functions.DLQ.Arn,
 	}); err != nil {
 		return nil, err
 	}
