@@ -150,6 +150,12 @@ func (r *Relay) Handle(ctx context.Context, requestEvent json.RawMessage) (write
 	return writer.NewStored(e, sr), nil
 }
 
+// Setup handles the deploy's database-setup invocation (writer.Setup): ok is false for any
+// other payload.
+func (r *Relay) Setup(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	return writer.Setup(ctx, r.store, raw, r.log)
+}
+
 // Warm connects and migrates the schema at cold start when the store supports it. A failure
 // is logged, not fatal: the first invocation tries again and reports the error.
 func (r *Relay) Warm(ctx context.Context) {

@@ -288,6 +288,39 @@ func OpenStore(ctx context.Context, sc store.Config) (*store.Store, error) {
 	return store.Open(ctx, sc)
 }
 
+// Setupper runs the one-time database setup (*store.Store).
+type Setupper interface {
+	Setup(ctx context.Context, adminUser, adminPassword string) (store.SetupResult, error)
+}
+
+// Setup handles the deploy's database-setup invocation (store.SetupEvent) for any storing
+// function: ok is false for any other payload, which is the handler's to process. The
+// admin's password arrives in the payload only; it is never logged nor kept.
+func Setup(ctx context.Context, st any, raw json.RawMessage, log *slog.Logger) (result any, ok bool, err error) {
+	ev, ok, err := store.ParseSetupEvent(raw)
+	if !ok {
+		return nil, false, nil
+	}
+	if err == nil {
+		s, can := st.(Setupper)
+		if !can {
+			return nil, true, errors.New("database setup: this store cannot run it")
+		}
+		var res store.SetupResult
+		if res, err = s.Setup(ctx, ev.AdminUser, ev.AdminPassword); err == nil {
+			log.Info("database setup done", "writer", res.Writer, "schemaVersion", res.SchemaVersion)
+			return res, true, nil
+		}
+	}
+	log.Error("database setup failed", "error", err.Error())
+	return nil, true, fmt.Errorf("database setup: %w", err)
+}
+
+// Setup handles the deploy's database-setup invocation (see the package function Setup).
+func (w *Writer) Setup(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	return Setup(ctx, w.Store, raw, w.logger())
+}
+
 // Warm connects and migrates the schema at cold start when the store supports it. A failure
 // is logged, not fatal: the first invocation tries again and reports the error.
 func (w *Writer) Warm(ctx context.Context) {
