@@ -51,6 +51,7 @@ func TestMockRefusesOutOfRuleInputs(t *testing.T) {
 		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "c", "destinationConfig.onSuccess.destination",
 			pulumi.Map{"destinationConfig": pulumi.Map{"onSuccess": pulumi.Map{"destination": pulumi.String("arn:aws:s3:::records")}}},
 			pulumi.Map{"destinationConfig": pulumi.Map{"onFailure": pulumi.Map{"destination": pulumi.String("arn:aws:s3:::records")}}}},
+		{"aws:lambda/invocation:Invocation", "inv", "input", pulumi.Map{"input": pulumi.String(`{"kind":`)}, pulumi.Map{"input": pulumi.String(`{"kind":"lambdabridge.db-setup"}`)}},
 		{"aws:lambda/permission:Permission", "p", "action", pulumi.Map{"action": pulumi.String("invoke")}, pulumi.Map{"action": pulumi.String("lambda:InvokeFunction")}},
 		{"aws:cloudwatch/logGroup:LogGroup", "l", "name", pulumi.Map{"name": pulumi.String("/aws/lambda/bad name")}, pulumi.Map{"name": pulumi.String("/aws/lambda/good")}},
 		{"aws:cloudwatch/metricAlarm:MetricAlarm", "a", "name", pulumi.Map{"name": pulumi.String(strings.Repeat("x", 256))}, pulumi.Map{"name": pulumi.String("ok")}},

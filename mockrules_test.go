@@ -81,6 +81,8 @@ const (
 	docEIP              = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AllocateAddress.html"
 	docPulumiAutoname   = "pulumi-terraform-bridge pkg/tfbridge AutoName (Randlen 7, separator '-'; pulumi sdk resource_id.go NewUniqueName charset 0-9a-f)"
 	tfLambda            = "terraform-provider-aws internal/service/lambda/function.go"
+	tfLambdaInvocation  = "terraform-provider-aws internal/service/lambda/invocation.go"
+	docLambdaInvoke     = "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html"
 	tfSQS               = "terraform-provider-aws internal/service/sqs/queue.go"
 	tfRDS               = "terraform-provider-aws internal/service/rds"
 )
@@ -292,6 +294,20 @@ var providerRules = map[string][]propRule{
 		{"maximumEventAgeInSeconds", between(60, 21600), docLambdaEventCfg + " (MaximumEventAgeInSeconds)"},
 		{"destinationConfig.onFailure.destination", destinationOf("sqs", "sns", "lambda", "events", "s3"), docLambdaDest},
 		{"destinationConfig.onSuccess.destination", destinationOf("sqs", "sns", "lambda", "events"), docLambdaDest},
+	},
+	"aws:lambda/invocation:Invocation": {
+		{"functionName", pattern(`^[a-zA-Z0-9_-]+$`, 1, 64), docLambdaInvoke + " (FunctionName)"},
+		{"input", func(v resource.PropertyValue) error {
+			s, ok := str(v)
+			if !ok || !json.Valid([]byte(s)) {
+				return fmt.Errorf("not JSON")
+			}
+			if len(s) > 6*1024*1024 {
+				return fmt.Errorf("%d bytes, over the 6 MB synchronous payload limit", len(s))
+			}
+			return nil
+		}, tfLambdaInvocation + " input validation.StringIsJSON; " + docLambdaInvoke + " (6 MB for synchronous invocations)"},
+		{"lifecycleScope", oneOf("CREATE_ONLY", "CRUD"), tfLambdaInvocation + " lifecycle_scope"},
 	},
 	"aws:lambda/permission:Permission": {
 		{"action", pattern(`^(lambda:[*]|lambda:[a-zA-Z]+|[*])$`, 1, 256), docLambdaPermission + " (Action)"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -93,6 +94,10 @@ type Functions struct {
 	// FailureBucket keeps the failure records the queue cannot hold (the planner.FailureBucket
 	// sink: the writer behind a record handoff), nil when no function needs it.
 	FailureBucket *s3.BucketV2
+	// Setup is the one-shot invocation of the storing function that makes the writer's role,
+	// grants and schema with the master credentials, nil for an existing database. The
+	// schedule waits for it.
+	Setup *lambda.Invocation
 }
 
 // FunctionName is the physical name of a stack's function of role r: "<prefix>-<role>".
@@ -177,6 +182,11 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 			return fail(string(r), err)
 		}
 		f.ByRole[r] = fn
+		if spec.Stores && args.DB.AdminUser != "" {
+			if f.Setup, err = databaseSetup(ctx, name, fn, args, parent); err != nil {
+				return fail(string(r), err)
+			}
+		}
 		if err := asyncConfig(ctx, name+"-"+string(r)+"-async", fn, f.ByRole[args.Shape.OnSuccess(r)], f.failureArn(r, args.Shape), args, parent); err != nil {
 			return fail(string(r), err)
 		}
@@ -322,6 +332,34 @@ func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *Functio
 		return nil, fmt.Errorf("function: %w", err)
 	}
 	return fn, nil
+}
+
+// databaseSetup invokes the storing function fn once, synchronously, with the setup event
+// (store.SetupEvent): the master user and password, as a Pulumi secret input, so the password
+// reaches the database through this payload only and no function's configuration holds it.
+// The provider invokes again when the input changes (a new password: CREATE_ONLY replaces
+// the invocation) or a trigger does: a new schema version, another writer user or records
+// table, another database. The setup is idempotent; a function error fails the deploy.
+func databaseSetup(ctx *pulumi.Context, comp string, fn *lambda.Function, args *FunctionsArgs, parent pulumi.ResourceOption) (*lambda.Invocation, error) {
+	admin := args.DB.AdminUser
+	input := pulumi.ToSecret(args.DB.AdminPassword.ApplyT(func(password string) (string, error) {
+		b, err := store.NewSetupEvent(admin, password)
+		return string(b), err
+	})).(pulumi.StringOutput)
+	inv, err := lambda.NewInvocation(ctx, comp+"-db-setup", &lambda.InvocationArgs{
+		FunctionName: fn.Name,
+		Input:        input,
+		Triggers: pulumi.StringMap{
+			"schemaVersion": pulumi.String(strconv.Itoa(store.SchemaVersion)),
+			"writer":        pulumi.String(args.DBUser),
+			"recordsTable":  pulumi.String(args.RecordsTable),
+			"database":      pulumi.Sprintf("%s:%d/%s", args.DB.Host, args.DB.Port, args.DBName),
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{fn, args.DB}))
+	if err != nil {
+		return nil, fmt.Errorf("database setup invocation: %w", err)
+	}
+	return inv, nil
 }
 
 // asyncConfig sets retries and event age, and routes failures to onFailure (the DLQ or the

@@ -20,6 +20,8 @@ type ScheduleArgs struct {
 	// DLQArn is the dead-letter queue a run goes to when Lambda refuses its Invoke past the
 	// schedule's retries.
 	DLQArn pulumi.StringInput
+	// After are resources the schedule waits for (the database setup): no run before them.
+	After []pulumi.Resource
 }
 
 // Schedule invokes one function on an EventBridge Scheduler schedule, through a role that may
@@ -79,7 +81,7 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 			},
 			DeadLetterConfig: &scheduler.ScheduleTargetDeadLetterConfigArgs{Arn: args.DLQArn},
 		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pol}))
+	}, parent, pulumi.DependsOn(append([]pulumi.Resource{pol}, args.After...)))
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: %w", name, err)
 	}

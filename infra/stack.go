@@ -103,6 +103,7 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		VpcID: st.Network.VpcID, SubnetIDs: st.Network.PrivateSubnetIDs, FunctionSecurityGroupID: st.Network.FunctionSecurityGroupID,
 		Name: cfg.DBName, User: cfg.DBUser, Password: cfg.DBPassword,
 		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
+		ExistingResourceID: cfg.ExistingDBResourceID, PasswordInEnvironment: cfg.DBPasswordInEnvironment,
 		NamePrefix: args.NamePrefix, DeletionProtection: cfg.DeletionProtection, BackupRetentionDays: cfg.BackupRetentionDays, Now: args.Now,
 	}); err != nil {
 		return nil, err
@@ -123,9 +124,11 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stack config: %w", err)
 	}
-	if st.Schedule, err = NewSchedule(ctx, "schedule", &ScheduleArgs{
-		Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn, DLQArn: st.Functions.DLQ.Arn,
-	}); err != nil {
+	sa := &ScheduleArgs{Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn, DLQArn: st.Functions.DLQ.Arn}
+	if st.Functions.Setup != nil {
+		sa.After = []pulumi.Resource{st.Functions.Setup}
+	}
+	if st.Schedule, err = NewSchedule(ctx, "schedule", sa); err != nil {
 		return nil, err
 	}
 	ga := &GuardrailsArgs{
