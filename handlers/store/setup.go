@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // SetupKind is the "kind" of the database-setup event: the one-time work that needs the
@@ -45,6 +46,13 @@ func ParseSetupEvent(raw []byte) (ev SetupEvent, ok bool, err error) {
 	return ev, true, nil
 }
 
+// setupChecks and setupCheckWait bound Setup's check that the writer can log in: 3 tries,
+// 2 seconds apart, inside the writer's 30-second timeout.
+const (
+	setupChecks    = 3
+	setupCheckWait = 2 * time.Second
+)
+
 // SetupResult is what Setup did.
 type SetupResult struct {
 	// Writer is the role the functions store as; SchemaVersion the schema it left.
@@ -68,7 +76,22 @@ func (s *Store) Setup(ctx context.Context, adminUser, adminPassword string) (Set
 	s.mu.Lock()
 	s.roleReady, s.migrated = true, false
 	s.mu.Unlock()
-	if err := s.Ensure(ctx); err != nil {
+	// IAM is eventually consistent: a role policy created moments ago (first deploy) may not
+	// let the writer's token in at once, so the check is tried a few times.
+	var err error
+	for attempt := 1; attempt <= setupChecks; attempt++ {
+		if err = s.Ensure(ctx); err == nil {
+			break
+		}
+		if attempt < setupChecks {
+			select {
+			case <-ctx.Done():
+				return SetupResult{}, fmt.Errorf("store: setup done, but the writer cannot use it: %w", err)
+			case <-time.After(setupCheckWait):
+			}
+		}
+	}
+	if err != nil {
 		return SetupResult{}, fmt.Errorf("store: setup done, but the writer cannot use it: %w", err)
 	}
 	writer, _ := cfg.writerUser()
