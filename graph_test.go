@@ -20,7 +20,8 @@ import (
 var updateGraph = flag.Bool("update-graph", false, "rewrite testdata/graph/*.golden")
 
 // graphCases are the stack shapes whose resource graphs are held to a golden file: every
-// topology on a new VPC, destination with spill, and s3 on an adopted VPC and database.
+// topology on a new VPC, destination with spill, s3 on an adopted VPC and database reached with
+// a password, destination on an adopted database reached with IAM authentication.
 var graphCases = []struct {
 	name string
 	over map[string]string
@@ -38,6 +39,15 @@ var graphCases = []struct {
 		"lambdabridge:existingDbHost":            "pg.internal.example.com",
 		"lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01",
 		"lambdabridge:dbPassword":                "s3cret-pass",
+		"lambdabridge:dbPasswordInEnvironment":   "true",
+	}},
+	{"destination-existing-db-iam", map[string]string{
+		"lambdabridge:topology":                  "destination",
+		"lambdabridge:vpcId":                     "vpc-0123456789abcdef0",
+		"lambdabridge:subnetIds":                 `["subnet-0aaaaaaaaaaaaaaa1","subnet-0bbbbbbbbbbbbbbb2"]`,
+		"lambdabridge:existingDbHost":            "pg.internal.example.com",
+		"lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01",
+		"lambdabridge:existingDbResourceId":      "db-EXISTING1234567890ABCDEFG",
 	}},
 	// Secret source headers: the SSM parameter, and HTTPS to it from a relay whose source is
 	// on another port (through the NAT, or over IPv6).

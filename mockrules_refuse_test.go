@@ -47,6 +47,11 @@ func TestMockRefusesOutOfRuleInputs(t *testing.T) {
 	}{
 		{"aws:lambda/function:Function", "f", "name", pulumi.Map{"name": pulumi.String("my.function")}, pulumi.Map{"name": pulumi.String("my-function")}},
 		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "c", "maximumRetryAttempts", pulumi.Map{"maximumRetryAttempts": pulumi.Int(3)}, pulumi.Map{"maximumRetryAttempts": pulumi.Int(2)}},
+		// S3 is an onFailure destination only.
+		{"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "c", "destinationConfig.onSuccess.destination",
+			pulumi.Map{"destinationConfig": pulumi.Map{"onSuccess": pulumi.Map{"destination": pulumi.String("arn:aws:s3:::records")}}},
+			pulumi.Map{"destinationConfig": pulumi.Map{"onFailure": pulumi.Map{"destination": pulumi.String("arn:aws:s3:::records")}}}},
+		{"aws:lambda/invocation:Invocation", "inv", "input", pulumi.Map{"input": pulumi.String(`{"kind":`)}, pulumi.Map{"input": pulumi.String(`{"kind":"lambdabridge.db-setup"}`)}},
 		{"aws:lambda/permission:Permission", "p", "action", pulumi.Map{"action": pulumi.String("invoke")}, pulumi.Map{"action": pulumi.String("lambda:InvokeFunction")}},
 		{"aws:cloudwatch/logGroup:LogGroup", "l", "name", pulumi.Map{"name": pulumi.String("/aws/lambda/bad name")}, pulumi.Map{"name": pulumi.String("/aws/lambda/good")}},
 		{"aws:cloudwatch/metricAlarm:MetricAlarm", "a", "name", pulumi.Map{"name": pulumi.String(strings.Repeat("x", 256))}, pulumi.Map{"name": pulumi.String("ok")}},
@@ -70,6 +75,10 @@ func TestMockRefusesOutOfRuleInputs(t *testing.T) {
 		{"aws:scheduler/schedule:Schedule", "sc", "target.retryPolicy.maximumRetryAttempts",
 			pulumi.Map{"target": pulumi.Map{"retryPolicy": pulumi.Map{"maximumRetryAttempts": pulumi.Int(186)}}},
 			pulumi.Map{"target": pulumi.Map{"retryPolicy": pulumi.Map{"maximumRetryAttempts": pulumi.Int(185)}}}},
+		// A schedule's dead-letter queue is an SQS queue.
+		{"aws:scheduler/schedule:Schedule", "sc", "target.deadLetterConfig.arn",
+			pulumi.Map{"target": pulumi.Map{"deadLetterConfig": pulumi.Map{"arn": pulumi.String("arn:aws:sns:us-east-1:123456789012:alarms")}}},
+			pulumi.Map{"target": pulumi.Map{"deadLetterConfig": pulumi.Map{"arn": pulumi.String("arn:aws:sqs:us-east-1:123456789012:lambdabridge-dev-dlq")}}}},
 		{"aws:ec2/securityGroup:SecurityGroup", "sg", "description", pulumi.Map{"description": pulumi.String("PostgreSQL ← functions")}, pulumi.Map{"description": pulumi.String("PostgreSQL from functions")}},
 		{"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "eg", "toPort", pulumi.Map{"toPort": pulumi.Int(70000)}, pulumi.Map{"toPort": pulumi.Int(443)}},
 		{"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "in", "cidrIpv4", pulumi.Map{"cidrIpv4": pulumi.String("10.42.0.1/16")}, pulumi.Map{"cidrIpv4": pulumi.String("10.42.0.0/16")}},

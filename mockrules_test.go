@@ -48,6 +48,7 @@ const (
 	docLambdaEnv        = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html (total size of all environment variables: 4 KB)"
 	docLambdaEventCfg   = "https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html"
 	docLambdaPermission = "https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html"
+	docLambdaDest       = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html (SQS, SNS, S3 on failure only, Lambda, EventBridge; API_PutFunctionEventInvokeConfig: \"S3 buckets are supported only for on-failure destinations\")"
 	docLogGroup         = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html"
 	docLogRetention     = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html"
 	docSQSCreate        = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html"
@@ -82,6 +83,8 @@ const (
 	docSSMNames         = "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html (naming: a-zA-Z0-9_.-/, no aws or ssm prefix, at most 15 levels)"
 	docPulumiAutoname   = "pulumi-terraform-bridge pkg/tfbridge AutoName (Randlen 7, separator '-'; pulumi sdk resource_id.go NewUniqueName charset 0-9a-f)"
 	tfLambda            = "terraform-provider-aws internal/service/lambda/function.go"
+	tfLambdaInvocation  = "terraform-provider-aws internal/service/lambda/invocation.go"
+	docLambdaInvoke     = "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html"
 	tfSQS               = "terraform-provider-aws internal/service/sqs/queue.go"
 	tfRDS               = "terraform-provider-aws internal/service/rds"
 )
@@ -240,6 +243,22 @@ var reservedEnv = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DE
 	"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 	"AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ"}
 
+// destinationOf: an ARN of one of services ("arn:<partition>:<service>:...").
+func destinationOf(services ...string) func(resource.PropertyValue) error {
+	rx := regexp.MustCompile(`^arn:aws[a-z-]*:([a-z0-9-]+):`)
+	return func(v resource.PropertyValue) error {
+		s, ok := str(v)
+		if !ok {
+			return fmt.Errorf("not a string: %v", v)
+		}
+		m := rx.FindStringSubmatch(s)
+		if m == nil || !slices.Contains(services, m[1]) {
+			return fmt.Errorf("%q is not an ARN of %s", s, strings.Join(services, ", "))
+		}
+		return nil
+	}
+}
+
 // tags: AWS tag keys and values.
 func tags(v resource.PropertyValue) error {
 	if !v.IsObject() {
@@ -275,6 +294,22 @@ var providerRules = map[string][]propRule{
 	"aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": {
 		{"maximumRetryAttempts", between(0, 2), docLambdaEventCfg + " (MaximumRetryAttempts)"},
 		{"maximumEventAgeInSeconds", between(60, 21600), docLambdaEventCfg + " (MaximumEventAgeInSeconds)"},
+		{"destinationConfig.onFailure.destination", destinationOf("sqs", "sns", "lambda", "events", "s3"), docLambdaDest},
+		{"destinationConfig.onSuccess.destination", destinationOf("sqs", "sns", "lambda", "events"), docLambdaDest},
+	},
+	"aws:lambda/invocation:Invocation": {
+		{"functionName", pattern(`^[a-zA-Z0-9_-]+$`, 1, 64), docLambdaInvoke + " (FunctionName)"},
+		{"input", func(v resource.PropertyValue) error {
+			s, ok := str(v)
+			if !ok || !json.Valid([]byte(s)) {
+				return fmt.Errorf("not JSON")
+			}
+			if len(s) > 6*1024*1024 {
+				return fmt.Errorf("%d bytes, over the 6 MB synchronous payload limit", len(s))
+			}
+			return nil
+		}, tfLambdaInvocation + " input validation.StringIsJSON; " + docLambdaInvoke + " (6 MB for synchronous invocations)"},
+		{"lifecycleScope", oneOf("CREATE_ONLY", "CRUD"), tfLambdaInvocation + " lifecycle_scope"},
 	},
 	"aws:lambda/permission:Permission": {
 		{"action", pattern(`^(lambda:[*]|lambda:[a-zA-Z]+|[*])$`, 1, 256), docLambdaPermission + " (Action)"},
@@ -392,6 +427,8 @@ var providerRules = map[string][]propRule{
 		{"target.retryPolicy.maximumRetryAttempts", between(0, 185), docSchedulerRetry + " (MaximumRetryAttempts)"},
 		{"target.retryPolicy.maximumEventAgeInSeconds", between(60, 86400), docSchedulerRetry + " (MaximumEventAgeInSeconds)"},
 		{"target.input", pattern(`(?s)^.+$`, 1, 8192), docSchedulerTarget + " (Input)"},
+		{"target.deadLetterConfig.arn", pattern(`^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`, 1, 1600),
+			"https://docs.aws.amazon.com/scheduler/latest/APIReference/API_DeadLetterConfig.html (Arn: a standard SQS queue)"},
 	},
 	"aws:ec2/securityGroup:SecurityGroup": {
 		{"description", pattern(sgText, 0, 255), docSecurityGroup + " (GroupDescription)"},

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,7 @@ type recorded struct {
 	in                map[string]interface{}
 	ignoreChanges     []string // the ignoreChanges resource option
 	protect           bool     // the protect resource option
+	deps              []string // the URNs of its dependsOn
 }
 
 // mocks records every resource and invoke and answers with plausible outputs.
@@ -78,13 +80,15 @@ func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.Propert
 	parent := ""
 	var ignore []string
 	protect := false
+	var deps []string
 	if a.RegisterRPC != nil {
 		parent = a.RegisterRPC.GetParent()
 		ignore = a.RegisterRPC.GetIgnoreChanges()
 		protect = a.RegisterRPC.GetProtect()
+		deps = a.RegisterRPC.GetDependencies()
 	}
 	m.mu.Lock()
-	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable(), ignoreChanges: ignore, protect: protect})
+	m.res = append(m.res, recorded{typ: a.TypeToken, name: a.Name, parent: parent, raw: a.Inputs, in: a.Inputs.Mappable(), ignoreChanges: ignore, protect: protect, deps: deps})
 	m.mu.Unlock()
 
 	outs := a.Inputs.Copy()
@@ -132,6 +136,8 @@ func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.Propert
 		set("primaryNetworkInterfaceId", natENI)
 	case "aws:sns/topic:Topic":
 		set("arn", fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, account, str("name")))
+	case "aws:lambda/invocation:Invocation":
+		set("result", `{"writer":"writer","schemaVersion":4}`)
 	case "aws:scheduler/schedule:Schedule":
 		set("arn", fmt.Sprintf("arn:aws:scheduler:%s:%s:schedule/default/%s", region, account, a.Name))
 	case "aws:ssm/parameter:Parameter":
@@ -301,7 +307,9 @@ func logsArn(role string) string {
 }
 
 var (
-	dlqArn    = fmt.Sprintf("arn:aws:sqs:%s:%s:%s-dlq", region, account, prefix)
+	dlqArn = fmt.Sprintf("arn:aws:sqs:%s:%s:%s-dlq", region, account, prefix)
+	// failArn is the failure bucket, the onFailure destination of the writer behind a record handoff.
+	failArn   = "arn:aws:s3:::functions-failures-7f3a9c"
 	dbUserArn = fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/writer", region, account, dbiID)
 	objects   = "arn:aws:s3:::functions-bucket-7f3a9c/fetches/*"
 )
@@ -325,14 +333,17 @@ func TestProgramTopologies(t *testing.T) {
 		present   []string
 		functions []string // role suffixes
 		vpcFn     string
-		// fetcher / writer / relay policy: actions -> resources, besides logs and DLQ.
+		// fetcher / writer / relay policy: actions -> resources, besides logs and the
+		// onFailure destination (the DLQ, or the failure bucket where failureBucket names it).
 		policies map[string]map[string][]string
+		// failureBucket is the function whose failure records go to the failure bucket ("" none).
+		failureBucket string
 		// egress rules of the function group: "port target".
 		egress []string
 	}{
 		{
 			name: "destination", over: map[string]string{"lambdabridge:topology": "destination"}, topo: planner.Destination,
-			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer", failureBucket: "writer",
 			policies: map[string]map[string][]string{
 				"fetcher": {"lambda:InvokeFunction": {fnArn("writer")}},
 				"writer":  {"rds-db:connect": {dbUserArn}, eniActions: {"*"}},
@@ -342,7 +353,7 @@ func TestProgramTopologies(t *testing.T) {
 		{
 			name: "destination with spill", over: map[string]string{"lambdabridge:topology": "destination", "lambdabridge:spill": "true"}, topo: planner.Destination,
 			present:   []string{bucket, endpoint},
-			functions: []string{"fetcher", "writer"}, vpcFn: "writer",
+			functions: []string{"fetcher", "writer"}, vpcFn: "writer", failureBucket: "writer",
 			policies: map[string]map[string][]string{
 				"fetcher": {"lambda:InvokeFunction": {fnArn("writer")}, "s3:PutObject": {objects}},
 				"writer":  {"rds-db:connect": {dbUserArn}, "s3:GetObject": {objects}, eniActions: {"*"}},
@@ -393,12 +404,20 @@ func TestProgramTopologies(t *testing.T) {
 			if err != nil {
 				t.Fatalf("program: %v", err)
 			}
-			// Which resources exist and which must not.
+			// Which resources exist and which must not (the handoff bucket by its name: the
+			// failure bucket is one too).
 			for _, typ := range all {
 				want := contains(tc.present, typ)
-				if got := len(m.byType(typ)) > 0; got != want {
+				got := len(m.byType(typ)) > 0
+				if typ == bucket {
+					got = contains(m.names(typ), "functions-bucket")
+				}
+				if got != want {
 					t.Errorf("%s present = %v, want %v (%v)", typ, got, want, m.names(typ))
 				}
+			}
+			if got := contains(m.names(bucket), "functions-failures"); got != (tc.failureBucket != "") {
+				t.Errorf("failure bucket present = %v, want %v", got, tc.failureBucket != "")
 			}
 			// Functions: names, runtime, and VPC attachment only for the VPC function.
 			fns := m.byType("aws:lambda/function:Function")
@@ -434,13 +453,18 @@ func TestProgramTopologies(t *testing.T) {
 					}
 				}
 			}
-			// Async configs: failures to the DLQ; the destination fetcher's successes to the writer.
+			// Async configs: failures to the DLQ (the writer behind a record handoff: to the
+			// failure bucket); the destination fetcher's successes to the writer.
 			for _, role := range tc.functions {
 				ac := m.named(t, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "functions-"+role+"-async")
 				dc, _ := ac.in["destinationConfig"].(map[string]interface{})
 				onF, _ := dc["onFailure"].(map[string]interface{})
-				if onF["destination"] != dlqArn {
-					t.Errorf("%s onFailure %v, want %s", role, onF, dlqArn)
+				wantF := dlqArn
+				if role == tc.failureBucket {
+					wantF = failArn
+				}
+				if onF["destination"] != wantF {
+					t.Errorf("%s onFailure %v, want %s", role, onF, wantF)
 				}
 				onS, hasS := dc["onSuccess"].(map[string]interface{})
 				wantS := role == "fetcher" && tc.topo == planner.Destination
@@ -474,6 +498,11 @@ func TestProgramTopologies(t *testing.T) {
 					"logs:CreateLogStream,logs:PutLogEvents": {logsArn(role)},
 					"sqs:SendMessage":                        {dlqArn},
 				}
+				if role == tc.failureBucket {
+					// Lambda's S3 destination writes with the function's role: PutObject and ListBucket.
+					delete(want, "sqs:SendMessage")
+					want["s3:PutObject"], want["s3:ListBucket"] = []string{failArn + "/*"}, []string{failArn}
+				}
 				for k, v := range extra {
 					want[k] = v
 				}
@@ -483,15 +512,23 @@ func TestProgramTopologies(t *testing.T) {
 				}
 			}
 			sched := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "schedule-policy")))
-			if !equalGrants(sched, map[string][]string{"lambda:InvokeFunction": {fnArn(tc.functions[0])}}) {
-				t.Errorf("schedule policy %v, want invoke on %s only", sched, tc.functions[0])
+			if !equalGrants(sched, map[string][]string{"lambda:InvokeFunction": {fnArn(tc.functions[0])}, "sqs:SendMessage": {dlqArn}}) {
+				t.Errorf("schedule policy %v, want invoke on %s and send to the DLQ only", sched, tc.functions[0])
 			}
 			s := m.named(t, "aws:scheduler/schedule:Schedule", "schedule-trigger")
 			if tw, _ := s.in["flexibleTimeWindow"].(map[string]interface{}); tw["mode"] != "OFF" || s.in["scheduleExpression"] != "rate(10 minutes)" {
 				t.Errorf("schedule %v %v", s.in["flexibleTimeWindow"], s.in["scheduleExpression"])
 			}
-			if tg, _ := s.in["target"].(map[string]interface{}); tg["arn"] != fnArn(tc.functions[0]) || tg["input"] != event.SchedulerInput {
+			tg, _ := s.in["target"].(map[string]interface{})
+			if tg["arn"] != fnArn(tc.functions[0]) || tg["input"] != event.SchedulerInput {
 				t.Errorf("schedule target %v / input %v, want %s / event.SchedulerInput", tg["arn"], tg["input"], fnArn(tc.functions[0]))
+			}
+			// A run Lambda refuses is retried (Scheduler's maximum: 185 times within 24 h),
+			// then dead-lettered, not dropped.
+			rp, _ := tg["retryPolicy"].(map[string]interface{})
+			dl, _ := tg["deadLetterConfig"].(map[string]interface{})
+			if rp["maximumRetryAttempts"] != 185.0 || rp["maximumEventAgeInSeconds"] != 86400.0 || dl["arn"] != dlqArn {
+				t.Errorf("schedule retry policy %v, dead-letter %v; want 185 retries, 86400 s, the DLQ", rp, dl)
 			}
 			// Security groups: the function group's egress is exactly what the topology
 			// needs, and the database accepts 5432 from that group only.
@@ -788,7 +825,10 @@ func TestProgramAlarms(t *testing.T) {
 		return "AWS/Lambda/AsyncEventsDropped " + fn(role) + " Sum GreaterThanThreshold 0"
 	}
 	dlq := "AWS/SQS/ApproximateNumberOfMessagesVisible QueueName=" + prefix + "-dlq Maximum GreaterThanThreshold 0"
-	delivery := "AWS/Lambda/DestinationDeliveryFailures " + fn("fetcher") + " Sum GreaterThanThreshold 0"
+	delivery := func(role string) string {
+		return "AWS/Lambda/DestinationDeliveryFailures " + fn(role) + " Sum GreaterThanThreshold 0"
+	}
+	failures := "AWS/S3/NumberOfObjects BucketName=functions-failures-7f3a9c,StorageType=AllStorageTypes Maximum GreaterThanThreshold 0"
 	record := func(pct int) string {
 		return fmt.Sprintf("lambdabridge/RecordPercentOfLimit %s Maximum GreaterThanOrEqualToThreshold %d", fn("fetcher"), pct)
 	}
@@ -799,17 +839,17 @@ func TestProgramAlarms(t *testing.T) {
 		want []string
 	}{
 		{"destination", map[string]string{"lambdabridge:topology": "destination"}, planner.Destination,
-			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery, record(80), dlq}},
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery("fetcher"), delivery("writer"), record(80), dlq, failures}},
 		{"destination at 70%", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:recordAlarmPercent": "70"}, planner.Destination,
-			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery, record(70), dlq}},
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery("fetcher"), delivery("writer"), record(70), dlq, failures}},
 		{"s3", map[string]string{"lambdabridge:topology": "s3"}, planner.S3,
-			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), dlq}},
+			[]string{errs("fetcher"), errs("writer"), dropped("fetcher"), dropped("writer"), delivery("fetcher"), delivery("writer"), dlq}},
 		{"nat-gateway", map[string]string{"lambdabridge:topology": "nat-gateway"}, planner.NATGateway,
-			[]string{errs("relay"), dropped("relay"), dlq}},
+			[]string{errs("relay"), dropped("relay"), delivery("relay"), dlq}},
 		{"nat-instance", map[string]string{"lambdabridge:topology": "nat-instance"}, planner.NATInstance,
-			[]string{errs("relay"), dropped("relay"), dlq}},
+			[]string{errs("relay"), dropped("relay"), delivery("relay"), dlq}},
 		{"ipv6", map[string]string{"lambdabridge:topology": "ipv6"}, planner.IPv6,
-			[]string{errs("relay"), dropped("relay"), dlq}},
+			[]string{errs("relay"), dropped("relay"), delivery("relay"), dlq}},
 	}
 	topicArn := fmt.Sprintf("arn:aws:sns:%s:%s:%s-alarms", region, account, prefix)
 	for _, tc := range cases {
@@ -913,19 +953,19 @@ func TestProgramBudgetNamedTopology(t *testing.T) {
 	if r.Chosen != planner.Destination {
 		t.Fatalf("the planner chose %s; destination was requested", r.Chosen)
 	}
-	// Nothing free (us-east-1): destination's 7 alarms x $0.10 + 5 EMF metrics x $0.30
-	// = $0.70 + $1.50 = $2.20, not the cheapest relay's 3 x $0.10 + $1.50 = $1.80.
-	if g := r.GuardrailsMonthlyUSD; g < 2.20-1e-9 || g > 2.20+1e-9 {
-		t.Errorf("guardrails $%v, want destination's $2.20", g)
+	// Nothing free (us-east-1): destination's 9 alarms x $0.10 + 5 EMF metrics x $0.30
+	// = $0.90 + $1.50 = $2.40, not the cheapest relay's 4 x $0.10 + $1.50 = $1.90.
+	if g := r.GuardrailsMonthlyUSD; g < 2.40-1e-9 || g > 2.40+1e-9 {
+		t.Errorf("guardrails $%v, want destination's $2.40", g)
 	}
-	want := infra.BudgetAmount((r.Find(planner.Destination).MonthlyUSD + r.CommonMonthlyUSD + 2.20) * 1.5)
+	want := infra.BudgetAmount((r.Find(planner.Destination).MonthlyUSD + r.CommonMonthlyUSD + 2.40) * 1.5)
 	m, err := runProgram(t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := m.named(t, "aws:budgets/budget:Budget", "guardrails-budget")
 	if got := fmt.Sprint(b.in["limitAmount"]); got != fmt.Sprintf("%.2f", want) {
-		t.Errorf("budget %s USD, want %.2f (destination + common + its $2.20 guardrails, x 1.5)", got, want)
+		t.Errorf("budget %s USD, want %.2f (destination + common + its $2.40 guardrails, x 1.5)", got, want)
 	}
 }
 
@@ -1167,16 +1207,19 @@ func TestProgramEnvironment(t *testing.T) {
 			t.Errorf("writer %s = %v, want %s", k, we[k], want)
 		}
 	}
-	if _, ok := we["PGPASSWORD"]; ok {
-		t.Errorf("writer with IAM auth has PGPASSWORD")
+	// No password in the writer's configuration: IAM auth, and the writer-role setup's master
+	// credentials travel in the setup invocation's (secret) payload instead.
+	for _, k := range []string{"PGPASSWORD", "DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
+		if _, ok := we[k]; ok {
+			t.Errorf("writer has %s", k)
+		}
 	}
-	// The writer-role setup: the master user, with the instance's (secret) password.
-	if we["DB_ADMIN_USER"] != "lbadmin" {
-		t.Errorf("writer DB_ADMIN_USER = %v, want lbadmin", we["DB_ADMIN_USER"])
+	if _, secret := environment(t, m, "writer"); secret {
+		t.Errorf("writer environment is a secret: it should hold none")
 	}
 	generatedPassword(t, m.named(t, "aws:rds/instance:Instance", "database-postgres"))
-	if got := secretEnv(t, m, "writer", "DB_ADMIN_PASSWORD"); got != storedPassword {
-		t.Errorf("writer DB_ADMIN_PASSWORD is not the instance's password output (the stored one)")
+	if ev := setupEvent(t, m, "writer"); ev.AdminUser != "lbadmin" || ev.AdminPassword != storedPassword {
+		t.Errorf("setup invocation as %q with the stored password %v, want lbadmin and the instance's password output", ev.AdminUser, ev.AdminPassword == storedPassword)
 	}
 	onlySecret(t, m, storedPassword)
 	for _, k := range []string{"DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
@@ -1190,6 +1233,25 @@ func TestProgramEnvironment(t *testing.T) {
 	}
 }
 
+// setupEvent is the database-setup invocation's event (store.SetupEvent), failing unless
+// the engine gets its input only as a secret, and it invokes the function of role.
+func setupEvent(t *testing.T, m *mocks, role string) store.SetupEvent {
+	t.Helper()
+	inv := m.named(t, "aws:lambda/invocation:Invocation", "functions-db-setup")
+	if inv.in["functionName"] != prefix+"-"+role {
+		t.Errorf("setup invokes %v, want %s-%s", inv.in["functionName"], prefix, role)
+	}
+	in := inv.raw["input"]
+	if !in.IsSecret() {
+		t.Fatalf("setup input %v, want a secret", in)
+	}
+	ev, ok, err := store.ParseSetupEvent([]byte(in.SecretValue().Element.StringValue()))
+	if !ok || err != nil {
+		t.Fatalf("setup input is not a setup event: %v", err)
+	}
+	return ev
+}
+
 // settings is a handler's parsed settings, which render their environment back.
 type settings interface{ Env() map[string]string }
 
@@ -1201,9 +1263,9 @@ func TestProgramEnvironmentSatisfiesHandlers(t *testing.T) {
 	checkStore := func(t *testing.T, sc store.Config) {
 		t.Helper()
 		if sc.Auth != store.AuthIAM || sc.User != "writer" || sc.Port != infra.PostgresPort || sc.Name != "lambdabridge" ||
-			sc.SSLMode != "verify-full" || sc.AdminUser != "lbadmin" || sc.AdminPassword != storedPassword {
-			t.Errorf("store settings auth %s user %s port %d database %s sslmode %s admin %q (stored password %v)",
-				sc.Auth, sc.User, sc.Port, sc.Name, sc.SSLMode, sc.AdminUser, sc.AdminPassword == storedPassword)
+			sc.SSLMode != "verify-full" || sc.AdminUser != "" || sc.AdminPassword != "" || sc.Password != "" {
+			t.Errorf("store settings auth %s user %s port %d database %s sslmode %s admin %q (a password: %v)",
+				sc.Auth, sc.User, sc.Port, sc.Name, sc.SSLMode, sc.AdminUser, sc.AdminPassword != "" || sc.Password != "")
 		}
 	}
 	for _, tc := range []struct {
@@ -1309,8 +1371,8 @@ func TestProgramDatabasePassword(t *testing.T) {
 		if slices.Contains(db.ignoreChanges, "password") {
 			t.Errorf("ignoreChanges %v: a changed dbPassword would never reach the instance", db.ignoreChanges)
 		}
-		if got := secretEnv(t, m, "writer", "DB_ADMIN_PASSWORD"); got != "correct-horse-battery" {
-			t.Errorf("writer DB_ADMIN_PASSWORD is not the configured master password")
+		if ev := setupEvent(t, m, "writer"); ev.AdminPassword != "correct-horse-battery" {
+			t.Errorf("the setup invocation does not carry the configured master password")
 		}
 		onlySecret(t, m, "correct-horse-battery")
 	})
@@ -1325,14 +1387,11 @@ func TestProgramDatabasePassword(t *testing.T) {
 				t.Fatal(err)
 			}
 			pw := generatedPassword(t, m.named(t, "aws:rds/instance:Instance", "database-postgres"))
-			if got := secretEnv(t, m, "relay", "DB_ADMIN_PASSWORD"); got != storedPassword {
-				t.Errorf("relay DB_ADMIN_PASSWORD is not the instance's password output (the stored one)")
+			if ev := setupEvent(t, m, "relay"); ev.AdminPassword != storedPassword || ev.AdminUser != "lbadmin" {
+				t.Errorf("the setup invocation does not carry lbadmin and the instance's password output (the stored one)")
 			}
 			onlySecret(t, m, storedPassword)
 			onlySecret(t, m, pw)
-			if u := env(t, m, "relay")["DB_ADMIN_USER"]; u != "lbadmin" {
-				t.Errorf("relay DB_ADMIN_USER = %v, want lbadmin", u)
-			}
 			pws = append(pws, pw)
 		}
 		// Each run generates anew (only ignoreChanges keeps the first): 2 x 130 random bits
@@ -1350,6 +1409,7 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 		"lambdabridge:existingDbHost":            "pg.internal.example.com",
 		"lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01",
 		"lambdabridge:dbPassword":                "s3cret-pass",
+		"lambdabridge:dbPasswordInEnvironment":   "true",
 	}
 	t.Run("s3 on an existing VPC and database", func(t *testing.T) {
 		over := map[string]string{"lambdabridge:topology": "s3"}
@@ -1390,6 +1450,37 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 		if g := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "functions-writer-policy"))); g["rds-db:connect"] != nil {
 			t.Errorf("password auth still grants rds-db:connect %v", g["rds-db:connect"])
 		}
+		if n := m.names("aws:lambda/invocation:Invocation"); len(n) != 0 {
+			t.Errorf("setup invocations %v on an existing database", n)
+		}
+	})
+	t.Run("destination on an existing database with its resource id: IAM, no password", func(t *testing.T) {
+		over := map[string]string{"lambdabridge:topology": "destination", "lambdabridge:existingDbResourceId": "db-EXISTING1234567890ABCDEFG"}
+		for k, v := range existing {
+			if k != "lambdabridge:dbPassword" && k != "lambdabridge:dbPasswordInEnvironment" {
+				over[k] = v
+			}
+		}
+		m, err := runProgram(t, with(over))
+		if err != nil {
+			t.Fatal(err)
+		}
+		we, secret := environment(t, m, "writer")
+		if we["DB_AUTH"] != "iam" || we["PGHOST"] != "pg.internal.example.com" || secret {
+			t.Errorf("writer env %v (secret %v), want IAM to the existing host, no secret", we, secret)
+		}
+		for _, k := range []string{"PGPASSWORD", "DB_ADMIN_USER", "DB_ADMIN_PASSWORD"} {
+			if _, ok := we[k]; ok {
+				t.Errorf("writer has %s", k)
+			}
+		}
+		want := fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:db-EXISTING1234567890ABCDEFG/writer", region, account)
+		if g := grants(policy(t, m.named(t, "aws:iam/rolePolicy:RolePolicy", "functions-writer-policy"))); strings.Join(g["rds-db:connect"], " ") != want {
+			t.Errorf("rds-db:connect %v, want %s", g["rds-db:connect"], want)
+		}
+		if n := m.names("aws:lambda/invocation:Invocation"); len(n) != 0 {
+			t.Errorf("setup invocations %v on an existing database (its owner made the writer user)", n)
+		}
 	})
 	t.Run("nat-gateway on an existing VPC that has one", func(t *testing.T) {
 		m, err := runProgram(t, with(map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:existingNat": "true",
@@ -1419,10 +1510,14 @@ func TestProgramExistingVpcAndDatabase(t *testing.T) {
 		{"existingNat without an existing VPC", "existingNat",
 			map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:existingNat": "true"}},
 		{"existing database without a VPC", "vpcId",
-			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:dbPassword": "x-long-password"}},
-		{"existing database without a password", "dbPassword",
+			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:dbPassword": "x-long-password",
+				"lambdabridge:dbPasswordInEnvironment": "true"}},
+		{"existing database without IAM or an allowed password", "existingDbResourceId",
 			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`,
-				"lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01"}},
+				"lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01", "lambdabridge:dbPassword": "s3cret-pass"}},
+		{"existing database, password allowed but not given", "dbPassword",
+			map[string]string{"lambdabridge:topology": "destination", "lambdabridge:vpcId": "vpc-0123456789abcdef0", "lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1"]`,
+				"lambdabridge:existingDbHost": "pg.internal.example.com", "lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01", "lambdabridge:dbPasswordInEnvironment": "true"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := runProgram(t, with(tc.over))
@@ -1618,6 +1713,92 @@ func TestProgramOutputs(t *testing.T) {
 			}, pulumi.WithMocks("lambdabridge", "dev", &mocks{}))
 			if err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestProgramNoSecretInAnyFunction: in every topology (and on an existing database reached
+// with IAM authentication) no function's environment holds a secret: it is not a secret
+// output, and no value in it is a password the stack knows (generated, stored or configured).
+// The master password reaches the database once per deploy in the setup invocation's secret
+// payload, and the schedule waits for that setup. Only an existing database the stack
+// explicitly allows a password for (dbPasswordInEnvironment) puts one there.
+func TestProgramNoSecretInAnyFunction(t *testing.T) {
+	cases := []struct {
+		name  string
+		over  map[string]string
+		setup bool
+	}{
+		{"destination", map[string]string{"lambdabridge:topology": "destination"}, true},
+		{"destination with spill", map[string]string{"lambdabridge:topology": "destination", "lambdabridge:spill": "true"}, true},
+		{"s3", map[string]string{"lambdabridge:topology": "s3"}, true},
+		{"nat-gateway", map[string]string{"lambdabridge:topology": "nat-gateway"}, true},
+		{"nat-instance", map[string]string{"lambdabridge:topology": "nat-instance"}, true},
+		{"ipv6", map[string]string{"lambdabridge:topology": "ipv6"}, true},
+		{"configured master password", map[string]string{"lambdabridge:topology": "nat-gateway", "lambdabridge:dbPassword": "correct-horse-battery"}, true},
+		{"existing database with IAM", map[string]string{"lambdabridge:topology": "s3", "lambdabridge:vpcId": "vpc-0123456789abcdef0",
+			"lambdabridge:subnetIds": `["subnet-0aaaaaaaaaaaaaaa1","subnet-0bbbbbbbbbbbbbbb2"]`, "lambdabridge:existingDbHost": "pg.internal.example.com",
+			"lambdabridge:existingDbSecurityGroupId": "sg-0dddddddddddddd01", "lambdabridge:existingDbResourceId": "db-EXISTING1234567890ABCDEFG"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := runProgram(t, with(tc.over))
+			if err != nil {
+				t.Fatal(err)
+			}
+			passwords := []string{storedPassword, "correct-horse-battery"}
+			if db := m.byType("aws:rds/instance:Instance"); len(db) == 1 {
+				if pw := db[0].raw["password"]; pw.IsSecret() {
+					passwords = append(passwords, pw.SecretValue().Element.StringValue()) // this run's generated (or the configured) one
+				}
+			}
+			fns := m.byType("aws:lambda/function:Function")
+			if len(fns) == 0 {
+				t.Fatal("no functions")
+			}
+			for _, fn := range fns {
+				role := strings.TrimPrefix(fn.name, "functions-")
+				vars, secret := environment(t, m, role)
+				if secret {
+					t.Errorf("%s: environment is a secret", role)
+				}
+				for k, v := range vars {
+					for _, pw := range passwords {
+						if v != "" && strings.Contains(v, pw) {
+							t.Errorf("%s: %s holds a password", role, k)
+						}
+					}
+					if strings.Contains(k, "PASSWORD") {
+						t.Errorf("%s: has %s", role, k)
+					}
+				}
+			}
+			invs := m.byType("aws:lambda/invocation:Invocation")
+			if (len(invs) == 1) != tc.setup || len(invs) > 1 {
+				t.Fatalf("setup invocations %v, want one: %v", m.names("aws:lambda/invocation:Invocation"), tc.setup)
+			}
+			if !tc.setup {
+				return
+			}
+			storing := string(planner.Writer)
+			if len(fns) == 1 {
+				storing = string(planner.Relay)
+			}
+			ev := setupEvent(t, m, storing)
+			if !slices.Contains(passwords, ev.AdminPassword) {
+				t.Errorf("setup invocation's password is none the stack knows")
+			}
+			onlySecret(t, m, ev.AdminPassword)
+			// Re-run on a new schema version, writer or database; the setup's input changing
+			// (a new password) replaces it too (CREATE_ONLY).
+			trig, _ := invs[0].in["triggers"].(map[string]interface{})
+			if trig["schemaVersion"] != strconv.Itoa(store.SchemaVersion) || trig["writer"] != "writer" || trig["database"] == nil {
+				t.Errorf("setup triggers %v", trig)
+			}
+			sched := m.named(t, "aws:scheduler/schedule:Schedule", "schedule-trigger")
+			if !slices.ContainsFunc(sched.deps, func(u string) bool { return strings.HasSuffix(u, "::functions-db-setup") }) {
+				t.Errorf("the schedule does not wait for the setup: depends on %v", sched.deps)
 			}
 		})
 	}

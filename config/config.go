@@ -119,6 +119,14 @@ type Config struct {
 	// rule from the functions (lambdabridge:existingDbSecurityGroupId, "sg-...").
 	// Only allowed with ExistingDBHost.
 	ExistingDBSGID string
+	// ExistingDBResourceID is the existing RDS database's resource id, its DbiResourceId
+	// (lambdabridge:existingDbResourceId, "db-..."): the functions then connect with IAM
+	// authentication, holding no password. Only allowed with ExistingDBHost.
+	ExistingDBResourceID string
+	// DBPasswordInEnvironment allows, for an existing database without a resource id, the
+	// writer's password (DBPassword) in the functions' environment
+	// (lambdabridge:dbPasswordInEnvironment); the preview warns. Default false: refused.
+	DBPasswordInEnvironment bool
 	// DBName is the database name (lambdabridge:dbName). Default "lambdabridge".
 	DBName string
 	// DBUser is the database user the writer connects as with IAM authentication

@@ -42,6 +42,7 @@ var (
 	subnetRE     = regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`)
 	sgRE         = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
 	amiRE        = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
+	dbiRE        = regexp.MustCompile(`^db-[A-Z0-9]{1,255}$`)
 	identifierRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 	hostRE       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
 )
@@ -154,6 +155,8 @@ var keys = []keySpec{
 	{name: ns("subnetIds"), field: "SubnetIDs", parse: parseSubnets},
 	{name: ns("existingDbHost"), field: "ExistingDBHost", parse: parseString(matches(hostRE, "a host name or IP address"))},
 	{name: ns("existingDbSecurityGroupId"), field: "ExistingDBSGID", parse: parseString(matches(sgRE, "a security group id like sg-0123456789abcdef0"))},
+	{name: ns("existingDbResourceId"), field: "ExistingDBResourceID", parse: parseString(matches(dbiRE, "an RDS resource id (DbiResourceId) like db-ABCDEFGHIJKLMNOPQRSTUVWXY1"))},
+	{name: ns("dbPasswordInEnvironment"), field: "DBPasswordInEnvironment", parse: parseBool},
 	{name: ns("dbName"), field: "DBName", parse: parseString(matches(identifierRE, identifierForm))},
 	{name: ns("dbUser"), field: "DBUser", parse: parseString(matches(identifierRE, identifierForm))},
 	{name: ns("dbPassword"), field: "DBPassword", secret: true, parse: parsePassword},
@@ -254,6 +257,19 @@ func (c Config) Check() error {
 	}
 	if c.ExistingDBSGID != "" && c.ExistingDBHost == "" {
 		bad(ns("existingDbSecurityGroupId"), fmt.Sprintf("only allowed with %s", ns("existingDbHost")))
+	}
+	if c.ExistingDBResourceID != "" && c.ExistingDBHost == "" {
+		bad(ns("existingDbResourceId"), fmt.Sprintf("only allowed with %s (a new database gets IAM authentication anyway)", ns("existingDbHost")))
+	}
+	if c.ExistingDBResourceID != "" && c.DBPassword != "" {
+		bad(ns("dbPassword"), fmt.Sprintf("not used with %s: the functions connect with IAM authentication, holding no password; unset it", ns("existingDbResourceId")))
+	}
+	if c.DBPasswordInEnvironment && (c.ExistingDBHost == "" || c.ExistingDBResourceID != "") {
+		bad(ns("dbPasswordInEnvironment"), fmt.Sprintf("only allowed with %s and without %s: every other database is reached with IAM authentication", ns("existingDbHost"), ns("existingDbResourceId")))
+	}
+	if c.ExistingDBHost != "" && c.ExistingDBResourceID == "" && !c.DBPasswordInEnvironment {
+		bad(ns("existingDbHost"), fmt.Sprintf("needs %s (its DbiResourceId: the functions then use IAM authentication) or, to put the writer's password (%s) in the functions' environment, %s: true",
+			ns("existingDbResourceId"), ns("dbPassword"), ns("dbPasswordInEnvironment")))
 	}
 	return errors.Join(errs...)
 }

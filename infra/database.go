@@ -17,7 +17,8 @@ import (
 const PostgresPort = 5432
 
 // masterUser is the RDS master user; the writer connects as DatabaseArgs.User instead. The
-// writer (or relay) logs in as it once per cold start to create and grant its own role.
+// deploy's setup invocation (Functions.Setup) logs in as it once to create and grant the
+// writer's role.
 const masterUser = "lbadmin"
 
 // DatabaseArgs configures a Database.
@@ -31,11 +32,18 @@ type DatabaseArgs struct {
 	Name, User string
 	// Password is the master password of a new instance (a secret); empty makes the
 	// program generate one on the first `up` and keep it afterwards (see NewDatabase).
-	// For an existing database it is the writer user's password, and required.
+	// For an existing database without ExistingResourceID it is the writer user's password.
 	Password string
 	// ExistingHost and ExistingSecurityGroupID use a database that already exists; the
 	// program then adds one ingress rule (5432 from the function group) to that group.
 	ExistingHost, ExistingSecurityGroupID string
+	// ExistingResourceID is the existing database's DbiResourceId: the functions connect to
+	// it with IAM authentication (rds-db:connect on it), holding no password.
+	ExistingResourceID string
+	// PasswordInEnvironment allows, for an existing database without ExistingResourceID, the
+	// writer's Password in the functions' environment (a warning says so). Without it such a
+	// database is refused.
+	PasswordInEnvironment bool
 	// NamePrefix starts the final snapshot's identifier (NamePrefix of the stack).
 	NamePrefix string
 	// DeletionProtection turns on RDS deletion protection and Pulumi's protect option on
@@ -55,16 +63,18 @@ type Database struct {
 	Host pulumi.StringOutput
 	Port pulumi.IntOutput
 	// ResourceID is the instance's DbiResourceId (for the rds-db:connect ARN); empty
-	// for an existing database.
+	// for an existing database reached with a password.
 	ResourceID pulumi.StringOutput
-	// Auth is "iam" for an instance the program creates, "password" for an existing one
-	// (its resource id is unknown, so no narrow rds-db:connect policy can be written).
+	// Auth is "iam" for an instance the program creates and for an existing one with its
+	// resource id, "password" for an existing one without (its resource id is unknown, so no
+	// narrow rds-db:connect policy can be written), allowed only with PasswordInEnvironment.
 	Auth string
 	// Password is the writer's password when Auth is "password" (a secret).
 	Password pulumi.StringOutput
-	// AdminUser and AdminPassword (a secret: the instance's stored master password) let the
-	// writer-role setup its own role at cold start; AdminUser is "" for an existing database,
-	// whose writer user the owner made.
+	// AdminUser and AdminPassword (a secret: the instance's stored master password) are what
+	// the deploy's one-shot setup invocation logs in as to make the writer's role, grants
+	// and schema: never a function's configuration. AdminUser is "" for an existing
+	// database, whose writer user the owner made.
 	AdminUser     string
 	AdminPassword pulumi.StringOutput
 }
@@ -94,16 +104,26 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		if args.ExistingSecurityGroupID == "" {
 			return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbSecurityGroupId (the group the function group is let into on %d)", name, args.ExistingHost, PostgresPort)
 		}
-		if args.Password == "" {
-			return nil, fmt.Errorf("database %s: existingDbHost %s needs dbPassword: the writer uses password auth there, because an rds-db:connect policy needs the instance's resource id", name, args.ExistingHost)
-		}
 		dbSG = pulumi.String(args.ExistingSecurityGroupID)
 		d.Host = pulumi.String(args.ExistingHost).ToStringOutput()
 		d.Port = pulumi.Int(PostgresPort).ToIntOutput()
-		d.ResourceID = pulumi.String("").ToStringOutput()
-		d.Auth = "password"
-		d.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
 		d.AdminPassword = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		switch {
+		case args.ExistingResourceID != "":
+			d.ResourceID = pulumi.String(args.ExistingResourceID).ToStringOutput()
+			d.Auth = "iam"
+			d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		case !args.PasswordInEnvironment:
+			return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbResourceId (the functions then use IAM authentication) or dbPasswordInEnvironment: true (the writer's dbPassword in their environment)", name, args.ExistingHost)
+		case args.Password == "":
+			return nil, fmt.Errorf("database %s: existingDbHost %s with dbPasswordInEnvironment needs dbPassword, the writer user's password", name, args.ExistingHost)
+		default:
+			d.ResourceID = pulumi.String("").ToStringOutput()
+			d.Auth = "password"
+			d.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
+			_ = ctx.Log.Warn(fmt.Sprintf("dbPasswordInEnvironment: the writer's database password for %s is in the functions' environment, "+
+				"where lambda:GetFunctionConfiguration reads it; set existingDbResourceId to use IAM authentication instead", args.ExistingHost), nil)
+		}
 	} else {
 		sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 			VpcId:       args.VpcID,

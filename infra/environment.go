@@ -16,9 +16,9 @@ import (
 
 // The functions' environments are rendered by each handler's own settings (fetcher.Settings,
 // writer.Settings, relay.Settings: the variable names live in the handlers) from the stack's
-// values, some of them Pulumi outputs: the database's host and port, the bucket's name, the
-// passwords. A function's environment is one output of all of them, so one that takes a
-// password (a secret) is a secret as a whole.
+// values, some of them Pulumi outputs: the database's host and port, the bucket's name. No
+// password is part of it, except the writer's own for an existing database the stack
+// explicitly allows (dbPasswordInEnvironment): the environment is then a secret as a whole.
 
 // environmentOf is the environment of the function of role r, rendered by its handler's
 // settings (bucket nil: none).
@@ -66,33 +66,26 @@ func relayEnvironment(args *FunctionsArgs) pulumi.StringMapOutput {
 	}).(pulumi.StringMapOutput)
 }
 
-// databaseOutputs are the database's outputs storeSettings takes, in this order: host, port,
-// the writer's password and the admin's (each password an empty string when not used).
+// databaseOutputs are the database's outputs storeSettings takes, in this order: host, port
+// and the writer's password (an empty string unless the database is reached with a password,
+// which the stack must allow explicitly: dbPasswordInEnvironment).
 func databaseOutputs(args *FunctionsArgs) []interface{} {
-	none := pulumi.String("").ToStringOutput()
-	password, admin := none, none
+	password := pulumi.String("").ToStringOutput()
 	if args.DB.Auth == store.AuthPassword {
 		password = args.DB.Password
 	}
-	if args.DB.AdminUser != "" {
-		admin = args.DB.AdminPassword
-	}
-	return []interface{}{args.DB.Host, args.DB.Port, password, admin}
+	return []interface{}{args.DB.Host, args.DB.Port, password}
 }
 
 // storeSettings is the database part of the writer's and the relay's settings, from the
-// resolved databaseOutputs v: TLS verified against the RDS bundle, and with an admin user
-// the writer-role setup (at cold start the function logs in once as the master user, with
-// password auth, to create its own role and grants, then stores over IAM).
+// resolved databaseOutputs v: TLS verified against the RDS bundle, IAM authentication (or the
+// allowed password). No admin credentials: the writer-role setup is the deploy's one-shot
+// invocation (Functions.Setup), whose payload carries them.
 func storeSettings(args *FunctionsArgs, v []interface{}) store.Config {
-	c := store.Config{
+	return store.Config{
 		Host: v[0].(string), Port: v[1].(int), Name: args.DBName, User: args.DBUser, Auth: args.DB.Auth, SSLMode: "verify-full",
 		RecordsKey: args.RecordsKey, RecordsTable: args.RecordsTable, Password: v[2].(string),
 	}
-	if args.DB.AdminUser != "" {
-		c.AdminUser, c.AdminPassword = args.DB.AdminUser, v[3].(string)
-	}
-	return c
 }
 
 // bucketName is the bucket's name, or an empty string without a bucket.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -90,12 +91,20 @@ type Functions struct {
 	Names map[planner.Role]string
 	// Scheduled is the function the schedule invokes (the shape's first).
 	Scheduled *lambda.Function
-	// DLQ receives failed asynchronous invocations of every function.
+	// DLQ receives the failure records of every function whose records fit it (the shape's
+	// planner.FailureQueue sink) and the schedule's dead letters.
 	DLQ *sqs.Queue
 	// Bucket is the handoff bucket, nil when not needed.
 	Bucket *s3.BucketV2
 	// SourceHeaders is the SSM parameter holding the source's secret headers, nil without.
 	SourceHeaders *ssm.Parameter
+	// FailureBucket keeps the failure records the queue cannot hold (the planner.FailureBucket
+	// sink: the writer behind a record handoff), nil when no function needs it.
+	FailureBucket *s3.BucketV2
+	// Setup is the one-shot invocation of the storing function that makes the writer's role,
+	// grants and schema with the master credentials, nil for an existing database. The
+	// schedule waits for it.
+	Setup *lambda.Invocation
 }
 
 // role is one function to create: its facts, what it may touch beyond its log group and
@@ -127,15 +136,23 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 
 	f.DLQ, err = sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
 		Name:                    pulumi.String(args.NamePrefix + "-dlq"),
-		MessageRetentionSeconds: pulumi.Int(14 * 24 * 3600),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(planner.FailureRetentionDays * 24 * 3600),
+		// The provider's largest (and default) size, stated: the planner routes every
+		// failure record larger than this to the failure bucket.
+		MaxMessageSize:       pulumi.Int(planner.DLQMaxMessageBytes),
+		SqsManagedSseEnabled: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
 		return fail("dead-letter queue", err)
 	}
 	if args.Shape.NeedsBucket(args.Spill) {
-		if f.Bucket, err = newBucket(ctx, name, parent); err != nil {
+		if f.Bucket, err = newBucket(ctx, name+"-bucket", handoffObjects, parent); err != nil {
 			return fail("bucket", err)
+		}
+	}
+	if args.Shape.NeedsFailureBucket() {
+		if f.FailureBucket, err = newBucket(ctx, name+"-failures", failureRecords, parent); err != nil {
+			return fail("failure bucket", err)
 		}
 	}
 	if f.SourceHeaders, err = newSourceHeaders(ctx, name, args, parent); err != nil {
@@ -166,12 +183,17 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 			return fail(string(r), err)
 		}
 		f.Names[r] = naming.FunctionName(args.NamePrefix, r)
-		fn, err := newFunction(ctx, name, f.Names[r], spec, args, f.DLQ, build, parent)
+		fn, err := newFunction(ctx, name, f.Names[r], spec, args, build, parent)
 		if err != nil {
 			return fail(string(r), err)
 		}
 		f.ByRole[r] = fn
-		if err := asyncConfig(ctx, name+"-"+string(r)+"-async", fn, f.ByRole[args.Shape.OnSuccess(r)], f.DLQ, args, parent); err != nil {
+		if spec.Stores && args.DB.AdminUser != "" {
+			if f.Setup, err = databaseSetup(ctx, name, fn, args, parent); err != nil {
+				return fail(string(r), err)
+			}
+		}
+		if err := asyncConfig(ctx, name+"-"+string(r)+"-async", fn, f.ByRole[args.Shape.OnSuccess(r)], f.failureArn(r, args.Shape), args, parent); err != nil {
 			return fail(string(r), err)
 		}
 	}
@@ -186,10 +208,36 @@ func NewFunctions(ctx *pulumi.Context, name string, args *FunctionsArgs, opts ..
 	for r, fn := range f.ByRole {
 		outs[string(r)+"Name"] = fn.Name
 	}
+	if f.FailureBucket != nil {
+		outs["failureBucket"] = f.FailureBucket.Bucket
+	}
 	if err := ctx.RegisterResourceOutputs(f, outs); err != nil {
 		return fail("outputs", err)
 	}
 	return f, nil
+}
+
+// failureArn is where function r's failure records go (its onFailure destination): the
+// failure bucket or the dead-letter queue, as the shape routes them.
+func (f *Functions) failureArn(r planner.Role, shape planner.Shape) pulumi.StringOutput {
+	if shape.FailureSink(r) == planner.FailureBucket {
+		return f.FailureBucket.Arn
+	}
+	return f.DLQ.Arn
+}
+
+// failureGrants are what function r's role needs for its onFailure destination (Lambda
+// delivers with the function's role): sqs:SendMessage on the queue, or s3:PutObject and
+// s3:ListBucket on the failure bucket (Lambda's S3 destination needs both,
+// https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+func (f *Functions) failureGrants(r planner.Role, shape planner.Shape) []grant {
+	if shape.FailureSink(r) == planner.FailureBucket {
+		return []grant{
+			{"WriteFailureRecords", []string{"s3:PutObject"}, pulumi.StringArray{pulumi.Sprintf("%s/*", f.FailureBucket.Arn)}},
+			{"ListFailureBucket", []string{"s3:ListBucket"}, pulumi.StringArray{f.FailureBucket.Arn}},
+		}
+	}
+	return []grant{{"SendFailuresToDLQ", []string{"sqs:SendMessage"}, pulumi.StringArray{f.DLQ.Arn}}}
 }
 
 // roleOf is what function r may touch and its environment: a fetcher the source (and the
@@ -225,11 +273,12 @@ func (f *Functions) roleOf(r planner.Role, args *FunctionsArgs) (role, error) {
 			out.grants = append(out.grants, grant{"ReadHandoffObjects", []string{"s3:GetObject"}, objects})
 		}
 	}
+	out.grants = append(out.grants, f.failureGrants(r, args.Shape)...)
 	return out, nil
 }
 
 // newFunction creates one function with its log group, role and inline policy.
-func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *FunctionsArgs, dlq *sqs.Queue,
+func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *FunctionsArgs,
 	build func(planner.Role) (pulumi.Archive, error), parent pulumi.ResourceOption) (*lambda.Function, error) {
 	base := comp + "-" + string(r.Role)
 	code, err := build(r.Role)
@@ -255,8 +304,6 @@ func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *Functio
 		{"WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, pulumi.StringArray{pulumi.Sprintf("%s:*", logs.Arn)}},
 	}
 	grants = append(grants, r.grants...)
-	// Every function's async config sends failures to the DLQ with the function's role.
-	grants = append(grants, grant{"SendFailuresToDLQ", []string{"sqs:SendMessage"}, pulumi.StringArray{dlq.Arn}})
 	if r.InVPC {
 		grants = append(grants, grant{"VpcNetworkInterfaces", vpcENIActions, pulumi.StringArray{pulumi.String("*")}})
 	}
@@ -296,11 +343,39 @@ func newFunction(ctx *pulumi.Context, comp, fnName string, r role, args *Functio
 	return fn, nil
 }
 
-// asyncConfig sets retries and event age, and routes failures to the DLQ and (for the
-// destination fetcher) successes to the writer.
-func asyncConfig(ctx *pulumi.Context, name string, fn, onSuccess *lambda.Function, dlq *sqs.Queue, args *FunctionsArgs, parent pulumi.ResourceOption) error {
+// databaseSetup invokes the storing function fn once, synchronously, with the setup event
+// (store.SetupEvent): the master user and password, as a Pulumi secret input, so the password
+// reaches the database through this payload only and no function's configuration holds it.
+// The provider invokes again when the input changes (a new password: CREATE_ONLY replaces
+// the invocation) or a trigger does: a new schema version, another writer user or records
+// table, another database. The setup is idempotent; a function error fails the deploy.
+func databaseSetup(ctx *pulumi.Context, comp string, fn *lambda.Function, args *FunctionsArgs, parent pulumi.ResourceOption) (*lambda.Invocation, error) {
+	admin := args.DB.AdminUser
+	input := pulumi.ToSecret(args.DB.AdminPassword.ApplyT(func(password string) (string, error) {
+		b, err := store.NewSetupEvent(admin, password)
+		return string(b), err
+	})).(pulumi.StringOutput)
+	inv, err := lambda.NewInvocation(ctx, comp+"-db-setup", &lambda.InvocationArgs{
+		FunctionName: fn.Name,
+		Input:        input,
+		Triggers: pulumi.StringMap{
+			"schemaVersion": pulumi.String(strconv.Itoa(store.SchemaVersion)),
+			"writer":        pulumi.String(args.DBUser),
+			"recordsTable":  pulumi.String(args.RecordsTable),
+			"database":      pulumi.Sprintf("%s:%d/%s", args.DB.Host, args.DB.Port, args.DBName),
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{fn, args.DB}))
+	if err != nil {
+		return nil, fmt.Errorf("database setup invocation: %w", err)
+	}
+	return inv, nil
+}
+
+// asyncConfig sets retries and event age, and routes failures to onFailure (the DLQ or the
+// failure bucket) and (for the destination fetcher) successes to the writer.
+func asyncConfig(ctx *pulumi.Context, name string, fn, onSuccess *lambda.Function, onFailure pulumi.StringInput, args *FunctionsArgs, parent pulumi.ResourceOption) error {
 	dc := &lambda.FunctionEventInvokeConfigDestinationConfigArgs{
-		OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: dlq.Arn},
+		OnFailure: &lambda.FunctionEventInvokeConfigDestinationConfigOnFailureArgs{Destination: onFailure},
 	}
 	if onSuccess != nil {
 		dc.OnSuccess = &lambda.FunctionEventInvokeConfigDestinationConfigOnSuccessArgs{Destination: onSuccess.Arn}
@@ -316,13 +391,27 @@ func asyncConfig(ctx *pulumi.Context, name string, fn, onSuccess *lambda.Functio
 	return nil
 }
 
-// newBucket creates the private, encrypted handoff bucket whose objects expire after a day.
-func newBucket(ctx *pulumi.Context, comp string, parent pulumi.ResourceOption) (*s3.BucketV2, error) {
-	b, err := s3.NewBucketV2(ctx, comp+"-bucket", &s3.BucketV2Args{ForceDestroy: pulumi.Bool(true)}, parent)
+// expiry is what a bucket keeps and for how long: its lifecycle rule.
+type expiry struct {
+	ruleID, prefix string
+	days           int
+}
+
+var (
+	// handoffObjects: the handoff bucket's envelopes live a day (the writer reads them at once).
+	handoffObjects = expiry{"expire-handoffs", blob.DefaultPrefix, 1}
+	// failureRecords: the failure bucket's records live as long as the dead-letter queue's.
+	failureRecords = expiry{"expire-failure-records", planner.FailureKeyPrefix, planner.FailureRetentionDays}
+)
+
+// newBucket creates a private, encrypted bucket named base (its parts base-public-access,
+// base-encryption, base-expiry) whose objects under exp.prefix expire after exp.days.
+func newBucket(ctx *pulumi.Context, base string, exp expiry, parent pulumi.ResourceOption) (*s3.BucketV2, error) {
+	b, err := s3.NewBucketV2(ctx, base, &s3.BucketV2Args{ForceDestroy: pulumi.Bool(true)}, parent)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s3.NewBucketPublicAccessBlock(ctx, comp+"-bucket-public-access", &s3.BucketPublicAccessBlockArgs{
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, base+"-public-access", &s3.BucketPublicAccessBlockArgs{
 		Bucket:                b.ID(),
 		BlockPublicAcls:       pulumi.Bool(true),
 		BlockPublicPolicy:     pulumi.Bool(true),
@@ -331,7 +420,7 @@ func newBucket(ctx *pulumi.Context, comp string, parent pulumi.ResourceOption) (
 	}, parent); err != nil {
 		return nil, fmt.Errorf("public access block: %w", err)
 	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, comp+"-bucket-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, base+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
 		Bucket: b.ID(),
 		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
 			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
@@ -341,13 +430,13 @@ func newBucket(ctx *pulumi.Context, comp string, parent pulumi.ResourceOption) (
 	}, parent); err != nil {
 		return nil, fmt.Errorf("encryption: %w", err)
 	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, comp+"-bucket-expiry", &s3.BucketLifecycleConfigurationV2Args{
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, base+"-expiry", &s3.BucketLifecycleConfigurationV2Args{
 		Bucket: b.ID(),
 		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:         pulumi.String("expire-handoffs"),
+			Id:         pulumi.String(exp.ruleID),
 			Status:     pulumi.String("Enabled"),
-			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(blob.DefaultPrefix)},
-			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(1)},
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(exp.prefix)},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(exp.days)},
 		}},
 	}, parent); err != nil {
 		return nil, fmt.Errorf("lifecycle: %w", err)

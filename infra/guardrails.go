@@ -33,6 +33,9 @@ type GuardrailsArgs struct {
 	RecordAlarmPercent int
 	// DLQName is the dead-letter queue's name; any visible message alarms.
 	DLQName pulumi.StringInput
+	// FailureBucketName is the failure bucket's name (nil without one); any object in it
+	// alarms.
+	FailureBucketName pulumi.StringInput
 	// AlarmEmail subscribes to the topic and receives the budget notices ("" = none).
 	AlarmEmail string
 	// BudgetUSD is the monthly cost budget (planner estimate times the budget factor);
@@ -50,12 +53,21 @@ type Guardrails struct {
 	BudgetUSD float64
 }
 
-// alarm is one CloudWatch alarm: metric, namespace, dimensions, statistic and threshold.
+// alarm is one CloudWatch alarm: metric, namespace, dimensions, statistic and threshold, and
+// its period in seconds (0: alarmPeriod).
 type alarm struct {
 	part, metric, namespace, statistic, comparison, description string
 	dims                                                        pulumi.StringMap
 	threshold                                                   float64
+	period                                                      int
 }
+
+// alarmPeriod is the period of every alarm on a metric Lambda or SQS reports each minute.
+const alarmPeriod = 300
+
+// s3StoragePeriod is the period of an alarm on an S3 storage metric, which S3 reports once a
+// day (free): https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html
+const s3StoragePeriod = 86400
 
 // NewGuardrails registers the Guardrails component named name.
 func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts ...pulumi.ResourceOption) (*Guardrails, error) {
@@ -105,6 +117,9 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 	}
 
 	for _, a := range alarms {
+		if a.period == 0 {
+			a.period = alarmPeriod
+		}
 		if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.part, &cloudwatch.MetricAlarmArgs{
 			Name:               pulumi.String(args.NamePrefix + "-" + a.part),
 			AlarmDescription:   pulumi.String(a.description),
@@ -112,7 +127,7 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 			MetricName:         pulumi.String(a.metric),
 			Dimensions:         a.dims,
 			Statistic:          pulumi.String(a.statistic),
-			Period:             pulumi.Int(300),
+			Period:             pulumi.Int(a.period),
 			EvaluationPeriods:  pulumi.Int(1),
 			ComparisonOperator: pulumi.String(a.comparison),
 			Threshold:          pulumi.Float64(a.threshold),
@@ -159,30 +174,40 @@ func NewGuardrails(ctx *pulumi.Context, name string, args *GuardrailsArgs, opts 
 
 // newAlarm is the CloudWatch alarm of one planner.Alarm.
 func newAlarm(spec planner.Alarm, args *GuardrailsArgs) (alarm, error) {
-	if spec.Kind == planner.AlarmDLQVisible {
-		return alarm{"dlq-visible", "ApproximateNumberOfMessagesVisible", "AWS/SQS", "Maximum", "GreaterThanThreshold",
-			"Failed invocations are waiting in the dead-letter queue: fix the cause (e.g. the database was down), then run cmd/redrive.",
-			pulumi.StringMap{"QueueName": args.DLQName}, 0}, nil
+	switch spec.Kind {
+	case planner.AlarmDLQVisible:
+		return alarm{part: "dlq-visible", metric: "ApproximateNumberOfMessagesVisible", namespace: "AWS/SQS", statistic: "Maximum", comparison: "GreaterThanThreshold",
+			description: "Failed invocations (or runs the schedule could not start) are waiting in the dead-letter queue: fix the cause (e.g. the database was down), then run cmd/redrive.",
+			dims:        pulumi.StringMap{"QueueName": args.DLQName}}, nil
+	case planner.AlarmFailureObjects:
+		if args.FailureBucketName == nil {
+			return alarm{}, fmt.Errorf("%s alarm: no failure bucket in this stack", spec.Kind)
+		}
+		return alarm{part: "failure-objects", metric: "NumberOfObjects", namespace: "AWS/S3", statistic: "Maximum", comparison: "GreaterThanThreshold",
+			description: "Failure records too large for the dead-letter queue are waiting in the failure bucket (S3 counts objects once a day): fix the cause, then run cmd/redrive --bucket.",
+			dims:        pulumi.StringMap{"BucketName": args.FailureBucketName, "StorageType": pulumi.String("AllStorageTypes")}, period: s3StoragePeriod}, nil
 	}
 	fn := args.FunctionNames[spec.Function]
 	if fn == "" {
 		return alarm{}, fmt.Errorf("%s alarm: no %s function in this stack", spec.Kind, spec.Function)
 	}
 	dims := pulumi.StringMap{"FunctionName": pulumi.String(fn)}
+	lambdaAlarm := func(part, metric, description string) alarm {
+		return alarm{part: fn + "-" + part, metric: metric, namespace: "AWS/Lambda", statistic: "Sum", comparison: "GreaterThanThreshold",
+			description: description, dims: dims}
+	}
 	switch spec.Kind {
 	case planner.AlarmErrors:
-		return alarm{fn + "-errors", "Errors", "AWS/Lambda", "Sum", "GreaterThanThreshold",
-			"A run of " + fn + " failed; after its retries the event goes to the dead-letter queue.", dims, 0}, nil
+		return lambdaAlarm("errors", "Errors", "A run of "+fn+" failed; after its retries the event goes to its onFailure destination (the dead-letter queue or the failure bucket)."), nil
 	case planner.AlarmAsyncDropped:
-		return alarm{fn + "-async-dropped", "AsyncEventsDropped", "AWS/Lambda", "Sum", "GreaterThanThreshold",
-			"Lambda dropped events for " + fn + " (too old or out of retries) without reaching a destination.", dims, 0}, nil
+		return lambdaAlarm("async-dropped", "AsyncEventsDropped", "Lambda dropped events for "+fn+" (too old or out of retries) without reaching a destination."), nil
 	case planner.AlarmDestinationFailures:
-		return alarm{fn + "-delivery-failures", "DestinationDeliveryFailures", "AWS/Lambda", "Sum", "GreaterThanThreshold",
-			"The onSuccess record of " + fn + " was not delivered (too large, or a permission): that fetch is lost. Turn on spill or switch to the s3 topology.", dims, 0}, nil
+		return lambdaAlarm("delivery-failures", "DestinationDeliveryFailures",
+			"Lambda could not deliver a record of "+fn+" to its destination (onSuccess to the writer, onFailure to the dead-letter queue or failure bucket): too large, or a permission. That event is lost; this metric is its only trace."), nil
 	case planner.AlarmRecordSize:
-		return alarm{fn + "-record-size", "RecordPercentOfLimit", MetricsNamespace, "Maximum", "GreaterThanOrEqualToThreshold",
-			fmt.Sprintf("The record %s returns reached %d%% of the async payload limit: the payload grew. Turn on spill or switch to the s3 topology before records are lost.", fn, args.RecordAlarmPercent),
-			dims, float64(args.RecordAlarmPercent)}, nil
+		return alarm{part: fn + "-record-size", metric: "RecordPercentOfLimit", namespace: MetricsNamespace, statistic: "Maximum", comparison: "GreaterThanOrEqualToThreshold",
+			description: fmt.Sprintf("The record %s returns reached %d%% of the async payload limit: the payload grew. Turn on spill or switch to the s3 topology before records are lost.", fn, args.RecordAlarmPercent),
+			dims:        dims, threshold: float64(args.RecordAlarmPercent)}, nil
 	}
 	return alarm{}, fmt.Errorf("alarm kind %q is not known to infra", spec.Kind)
 }

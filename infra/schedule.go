@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/lambdabridge/lambdabridge/handlers/event"
+	"github.com/lambdabridge/lambdabridge/planner"
 )
 
 // ScheduleArgs configures a Schedule.
@@ -16,10 +17,18 @@ type ScheduleArgs struct {
 	Expression string
 	// TargetArn is the function to invoke (fetcher or relay).
 	TargetArn pulumi.StringInput
+	// DLQArn is the dead-letter queue a run goes to when Lambda refuses its Invoke past the
+	// schedule's retries.
+	DLQArn pulumi.StringInput
+	// After are resources the schedule waits for (the database setup): no run before them.
+	After []pulumi.Resource
 }
 
-// Schedule invokes one function on an EventBridge Scheduler schedule, through a role
-// that may invoke only that function.
+// Schedule invokes one function on an EventBridge Scheduler schedule, through a role that may
+// invoke only that function and send only to the dead-letter queue. Scheduler invokes Lambda
+// asynchronously: its Invoke fails only when Lambda cannot queue the event (a throttle, a
+// service error), so retrying it never duplicates a run Lambda queued; past the retries the
+// run's event goes to the dead-letter queue, where cmd/redrive can start it again.
 type Schedule struct {
 	pulumi.ResourceState
 
@@ -29,8 +38,8 @@ type Schedule struct {
 
 // NewSchedule registers a Schedule component named name.
 func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...pulumi.ResourceOption) (*Schedule, error) {
-	if args == nil || args.Expression == "" || args.TargetArn == nil {
-		return nil, fmt.Errorf("schedule %s: an expression and a target are required", name)
+	if args == nil || args.Expression == "" || args.TargetArn == nil || args.DLQArn == nil {
+		return nil, fmt.Errorf("schedule %s: an expression, a target and a dead-letter queue are required", name)
 	}
 	s := &Schedule{}
 	if err := ctx.RegisterComponentResource("lambdabridge:schedule:Schedule", name, s, opts...); err != nil {
@@ -46,8 +55,11 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 	}
 	pol, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
 		Role: role.Name,
-		Policy: policyJSON([]grant{{"InvokeScheduledFunction", []string{"lambda:InvokeFunction"},
-			pulumi.StringArray{args.TargetArn}}}),
+		Policy: policyJSON([]grant{
+			{"InvokeScheduledFunction", []string{"lambda:InvokeFunction"}, pulumi.StringArray{args.TargetArn}},
+			// Scheduler delivers dead letters with the schedule's role.
+			{"SendMissedRunsToDLQ", []string{"sqs:SendMessage"}, pulumi.StringArray{args.DLQArn}},
+		}),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: role policy: %w", name, err)
@@ -60,14 +72,16 @@ func NewSchedule(ctx *pulumi.Context, name string, args *ScheduleArgs, opts ...p
 			Arn:     args.TargetArn,
 			RoleArn: role.Arn,
 			Input:   pulumi.String(event.SchedulerInput),
-			// The function's own async config retries and dead-letters; the scheduler's
-			// retries would only add duplicate runs when Lambda throttles.
+			// Retries of an Invoke Lambda refused (it queued nothing, so a retry duplicates
+			// nothing; the function's own async config retries its errors), then the
+			// dead-letter queue: no run is dropped silently.
 			RetryPolicy: &scheduler.ScheduleTargetRetryPolicyArgs{
-				MaximumRetryAttempts:     pulumi.Int(0),
-				MaximumEventAgeInSeconds: pulumi.Int(3600),
+				MaximumRetryAttempts:     pulumi.Int(planner.SchedulerRetryAttempts),
+				MaximumEventAgeInSeconds: pulumi.Int(planner.SchedulerMaxEventAgeSeconds),
 			},
+			DeadLetterConfig: &scheduler.ScheduleTargetDeadLetterConfigArgs{Arn: args.DLQArn},
 		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{pol}))
+	}, parent, pulumi.DependsOn(append([]pulumi.Resource{pol}, args.After...)))
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: %w", name, err)
 	}

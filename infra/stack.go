@@ -39,7 +39,7 @@ type Stack struct {
 	Schedule   *Schedule
 	Guardrails *Guardrails
 	// Outputs are the stack outputs: each function's name (fetcherName, writerName,
-	// relayName), dlqUrl and dbEndpoint.
+	// relayName), dlqUrl, failureBucket (where there is one) and dbEndpoint.
 	Outputs pulumi.Map
 }
 
@@ -112,6 +112,7 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 		VpcID: st.Network.VpcID, SubnetIDs: st.Network.PrivateSubnetIDs, FunctionSecurityGroupID: st.Network.FunctionSecurityGroupID,
 		Name: cfg.DBName, User: cfg.DBUser, Password: cfg.DBPassword,
 		ExistingHost: cfg.ExistingDBHost, ExistingSecurityGroupID: cfg.ExistingDBSGID,
+		ExistingResourceID: cfg.ExistingDBResourceID, PasswordInEnvironment: cfg.DBPasswordInEnvironment,
 		NamePrefix: args.NamePrefix, DeletionProtection: cfg.DeletionProtection, BackupRetentionDays: cfg.BackupRetentionDays, Now: args.Now,
 	}); err != nil {
 		return nil, err
@@ -133,22 +134,31 @@ func NewStack(ctx *pulumi.Context, args StackArgs) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stack config: %w", err)
 	}
-	if st.Schedule, err = NewSchedule(ctx, "schedule", &ScheduleArgs{
-		Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn,
-	}); err != nil {
+	sa := &ScheduleArgs{Expression: sched.String(), TargetArn: st.Functions.Scheduled.Arn, DLQArn: st.Functions.DLQ.Arn}
+	if st.Functions.Setup != nil {
+		sa.After = []pulumi.Resource{st.Functions.Setup}
+	}
+	if st.Schedule, err = NewSchedule(ctx, "schedule", sa); err != nil {
 		return nil, err
 	}
-	if st.Guardrails, err = NewGuardrails(ctx, "guardrails", &GuardrailsArgs{
+	ga := &GuardrailsArgs{
 		NamePrefix: args.NamePrefix, Alarms: shape.Alarms(), FunctionNames: st.Functions.Names,
 		DLQName: st.Functions.DLQ.Name, AlarmEmail: cfg.AlarmEmail, RecordAlarmPercent: cfg.RecordAlarmPercent,
 		BudgetUSD: args.Plan.TotalMonthlyUSD * cfg.BudgetFactor,
-	}); err != nil {
+	}
+	if st.Functions.FailureBucket != nil {
+		ga.FailureBucketName = st.Functions.FailureBucket.Bucket
+	}
+	if st.Guardrails, err = NewGuardrails(ctx, "guardrails", ga); err != nil {
 		return nil, err
 	}
 
 	st.Outputs = pulumi.Map{
 		"dlqUrl":     st.Functions.DLQ.Url,
 		"dbEndpoint": pulumi.Sprintf("%s:%d", st.Database.Host, st.Database.Port),
+	}
+	if st.Functions.FailureBucket != nil {
+		st.Outputs["failureBucket"] = st.Functions.FailureBucket.Bucket
 	}
 	for r, name := range st.Functions.Names {
 		st.Outputs[string(r)+"Name"] = pulumi.String(name)

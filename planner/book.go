@@ -78,6 +78,14 @@ const (
 	ItemSSMStandardThroughput = "ssm.standardThroughput"
 )
 
+// The async request billing (global items): ItemAsyncRequestIncludedBytes is the part of an
+// asynchronous event billed as its one request (256 KiB), ItemAsyncRequestChunkBytes the
+// further chunk billed as one more request each (64 KiB), up to the async payload limit.
+const (
+	ItemAsyncRequestIncludedBytes = "lambda.asyncRequestIncludedBytes"
+	ItemAsyncRequestChunkBytes    = "lambda.asyncRequestChunkBytes"
+)
+
 // RegionalItems lists the items every region of the book must price.
 var RegionalItems = []string{
 	ItemLambdaRequest, ItemLambdaGBSecondArm, ItemLambdaGBSecondX86,
@@ -89,7 +97,7 @@ var RegionalItems = []string{
 
 // GlobalItems lists the items the book holds once for all regions.
 var GlobalItems = []string{
-	ItemAsyncPayloadLimit,
+	ItemAsyncPayloadLimit, ItemAsyncRequestIncludedBytes, ItemAsyncRequestChunkBytes,
 	ItemFreeLambdaRequests, ItemFreeLambdaGBs, ItemFreeLogsGB, ItemFreeScheduler, ItemFreeSQS,
 	ItemFreeAlarms, ItemFreeMetrics, ItemFreeSNSEmail, ItemBudgetDay, ItemDataTransferIn,
 	ItemLegacyOffers, ItemLegacyNewAccounts, ItemLegacyS3Puts, ItemLegacyS3Gets, ItemLegacyS3GB,

@@ -174,7 +174,7 @@ func validate(in Input, book *Book) (*Schedule, error) {
 	if in.RunsPerMonth < 0 {
 		return nil, inputErrorf(FieldRunsPerMonth, in.RunsPerMonth, "%s is negative: want 0 (the schedule's count) or the measured runs in a %d-hour month", groupInt(in.RunsPerMonth), HoursPerMonth)
 	}
-	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0) {
+	if g := in.Guardrails; g != nil && (g.Alarms < 0 || g.CustomMetrics < 0 || g.Budgets < 0 || g.EmailsPerMonth < 0 || g.DLQRequestsPerMonth < 0 || g.FailureRecordsPerMonth < 0) {
 		return nil, inputErrorf(FieldGuardrails, fmt.Sprintf("%+v", *g), "%+v has a negative count: want zero or more of each", *g)
 	}
 	return sched, nil
@@ -215,6 +215,16 @@ func RecordBytes(c int64) int64 {
 	return RecordOverheadBytes + SchedulerEventBytes + EnvelopeOverheadBytes + 4*((c+2)/3)
 }
 
+// AsyncRequests is how many requests Lambda bills for one asynchronous event of eventBytes:
+// one for the first included bytes (256 KiB), then one more for each further chunk (64 KiB)
+// or part of one. Events up to included bytes are one request.
+func AsyncRequests(eventBytes, included, chunk int64) int64 {
+	if eventBytes <= included || chunk <= 0 {
+		return 1
+	}
+	return 1 + (eventBytes-included+chunk-1)/chunk
+}
+
 // maxCompressedFor is the largest compressed size whose record fits usable bytes.
 func maxCompressedFor(usable int64) int64 {
 	room := usable - (RecordOverheadBytes + SchedulerEventBytes + EnvelopeOverheadBytes)
@@ -233,6 +243,9 @@ type planner struct {
 	payload  Payload
 	runs     float64 // exact runs in a 730-hour month: cost is priced on it
 	peakRuns int64   // runs in the busiest calendar month: the free-tier fit
+	// billing is the book's async request billing in force (chunk entry only when the
+	// record is larger than the included bytes).
+	billing []Entry
 }
 
 // Plan estimates every topology for in (after Defaults) with book's prices in force
@@ -311,9 +324,13 @@ func Plan(in Input, book *Book) (*Report, error) {
 		}
 		return DefaultGuardrails(t)
 	}
+	routes := func(t Topology) []FailureRoute {
+		s, _ := ShapeOf(t)
+		return s.FailureRoutes(p.payload.LimitBytes)
+	}
 	for i := range r.Topologies {
 		e := &r.Topologies[i]
-		lines, err := p.guardrailLines(guardrails(e.Name))
+		lines, err := p.guardrailLines(guardrails(e.Name), routes(e.Name))
 		if err != nil {
 			return nil, fmt.Errorf("plan guardrails of %s: %w", e.Name, err)
 		}
@@ -323,7 +340,8 @@ func Plan(in Input, book *Book) (*Report, error) {
 		return nil, err
 	}
 	r.Guardrail = guardrails(r.Chosen)
-	if r.Guardrails, err = p.guardrailLines(r.Guardrail); err != nil {
+	r.Failures = routes(r.Chosen)
+	if r.Guardrails, err = p.guardrailLines(r.Guardrail, r.Failures); err != nil {
 		return nil, fmt.Errorf("plan guardrails: %w", err)
 	}
 	r.GuardrailsMonthlyUSD = sumLines(r.Guardrails)
@@ -389,8 +407,35 @@ func (p *planner) checkPayload() error {
 		MaxCompressedBytes: maxC,
 		Fits:               rec <= usable,
 		LimitSource:        e.Source, LimitEffectiveFrom: e.EffectiveFrom,
+		BilledRequests: 1,
+	}
+	// The writer's invocation carries the whole record: Lambda bills an asynchronous event
+	// over the included bytes as more than one request. A record that does not fit never
+	// travels (it spills, or the topology is invalid), so only one that fits is counted.
+	inc, err := p.book.Lookup("", ItemAsyncRequestIncludedBytes, p.in.AsOf)
+	if err != nil {
+		return err
+	}
+	p.billing = []Entry{inc}
+	if p.payload.Fits && rec > int64(inc.Value) {
+		chunk, err := p.book.Lookup("", ItemAsyncRequestChunkBytes, p.in.AsOf)
+		if err != nil {
+			return err
+		}
+		p.billing = append(p.billing, chunk)
+		p.payload.BilledRequests = AsyncRequests(rec, int64(inc.Value), int64(chunk.Value))
 	}
 	return nil
+}
+
+// chunkRequests is how many requests beyond one per invocation shape s's record handoff
+// bills per run: the record travels inline (it fits; spilled, the writer gets a pointer)
+// and is over the included bytes.
+func (p *planner) chunkRequests(s Shape) int64 {
+	if !s.RecordLimited() || !p.payload.Fits {
+		return 0
+	}
+	return p.payload.BilledRequests - 1
 }
 
 // spills reports whether shape s's fetcher spills every run to S3: its handoff is a
@@ -400,6 +445,7 @@ func (p *planner) spills(s Shape) bool { return s.Spills(p.in.Spill) && !p.paylo
 // consumption is what one shape uses in a month, unrounded: cost is priced on it.
 type consumption struct {
 	invocations, gbSeconds float64
+	chunkRequests          float64 // requests beyond one per invocation for records over the included bytes
 	s3Requests             float64 // PUTs, and as many GETs
 	s3Bytes                float64 // one stored object (the envelope)
 	natHours, natGB        float64
@@ -409,9 +455,10 @@ type consumption struct {
 // thousandth, NAT data to the kilobyte.
 func (c consumption) usage() Usage {
 	return Usage{
-		Invocations: int64(math.Round(c.invocations)),
-		GBSeconds:   math.Round(c.gbSeconds*1000) / 1000,
-		S3Puts:      int64(math.Round(c.s3Requests)), S3Gets: int64(math.Round(c.s3Requests)),
+		Invocations:        int64(math.Round(c.invocations)),
+		AsyncChunkRequests: int64(math.Round(c.chunkRequests)),
+		GBSeconds:          math.Round(c.gbSeconds*1000) / 1000,
+		S3Puts:             int64(math.Round(c.s3Requests)), S3Gets: int64(math.Round(c.s3Requests)),
 		NATHours: c.natHours,
 		NATGB:    math.Round(c.natGB*1e6) / 1e6,
 	}
@@ -431,6 +478,7 @@ func (p *planner) consume(s Shape, runs float64) consumption {
 		gbSeconds:   runs * gb * secs,
 		invocations: float64(len(s.Functions)) * runs,
 	}
+	c.chunkRequests = float64(p.chunkRequests(s)) * runs
 	if s.Handoff == HandoffObject || p.spills(s) {
 		c.s3Requests = runs
 		c.s3Bytes = float64(p.payload.RecordBytes - RecordOverheadBytes - SchedulerEventBytes) // the envelope object
@@ -572,8 +620,23 @@ func (p *planner) topologyLines(s Shape, c consumption) ([]CostLine, error) {
 	}
 	specs := []spec{
 		{"Lambda requests", ItemLambdaRequest, c.invocations, ItemFreeLambdaRequests, "requests"},
-		{"Lambda compute (" + p.in.Architecture + ")", gbsItem, c.gbSeconds, ItemFreeLambdaGBs, "GB-seconds"},
 	}
+	var chunks []CostLine
+	if c.chunkRequests > 0 {
+		// Billed as requests: what the invocations leave of the free requests covers them.
+		free, err := p.allowance(ItemFreeLambdaRequests)
+		if err != nil {
+			return nil, err
+		}
+		l, err := p.line(fmt.Sprintf("Lambda requests for %s chunks of records over %s (%d per run)",
+			FormatSize(int64(p.billing[1].Value)), FormatSize(int64(p.billing[0].Value)), p.chunkRequests(s)),
+			ItemLambdaRequest, c.chunkRequests, math.Max(0, free-c.invocations), "requests")
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, l)
+	}
+	specs = append(specs, spec{"Lambda compute (" + p.in.Architecture + ")", gbsItem, c.gbSeconds, ItemFreeLambdaGBs, "GB-seconds"})
 	if c.s3Requests > 0 {
 		days := float64(HoursPerMonth) / 24
 		gbMonths := c.s3Bytes * c.s3Requests * S3ResidentDays / days / 1e9
@@ -597,7 +660,11 @@ func (p *planner) topologyLines(s Shape, c consumption) ([]CostLine, error) {
 			spec{"Public IPv4 address of the NAT instance", ItemPublicIPv4Hour, HoursPerMonth, ItemLegacyIPv4Hours, "hours"})
 	}
 	specs = append(specs, spec{"CloudWatch Logs ingestion", ItemLogsIngest, c.invocations * LogBytesPerInvocation / 1e9, ItemFreeLogsGB, "GB"})
-	return p.price(specs)
+	lines, err := p.price(specs)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Insert(lines, 1, chunks...), nil
 }
 
 func (p *planner) commonLines() ([]CostLine, error) {
@@ -633,14 +700,32 @@ func secretNote() string {
 		"the fetcher reaches SSM over the internet, a relay through its NAT or, in ipv6, over IPv6 through the dual-stack endpoint ssm.<region>.api.aws: no topology needs a VPC endpoint for it"
 }
 
-func (p *planner) guardrailLines(g Guardrails) ([]CostLine, error) {
-	return p.price([]spec{
+// guardrailLines prices the guardrails g of a topology whose failure records take routes:
+// with a failure bucket, also what its records cost (Lambda PUTs each one, redrive GETs it,
+// and it is stored up to FailureRetentionDays at the largest size its route allows).
+func (p *planner) guardrailLines(g Guardrails, routes []FailureRoute) ([]CostLine, error) {
+	specs := []spec{
 		{"CloudWatch alarms", ItemCloudWatchAlarm, float64(g.Alarms), ItemFreeAlarms, "alarm-months"},
 		{"CloudWatch custom metrics (EMF)", ItemCloudWatchMetric, float64(g.CustomMetrics), ItemFreeMetrics, "metric-months"},
 		{"SNS email notifications", ItemSNSEmail, float64(g.EmailsPerMonth), ItemFreeSNSEmail, "notifications"},
 		{"SQS dead-letter queue requests", ItemSQSRequest, float64(g.DLQRequestsPerMonth), ItemFreeSQS, "requests"},
-		{"AWS Budgets cost budget (no actions)", ItemBudgetDay, float64(g.Budgets) * HoursPerMonth / 24, "", "budget-days"},
-	})
+	}
+	var largest int64
+	for _, r := range routes {
+		if r.Sink == FailureBucket {
+			largest = max(largest, r.MaxRecordBytes)
+		}
+	}
+	if largest > 0 {
+		n := float64(g.FailureRecordsPerMonth)
+		gbMonths := n * float64(largest) * FailureRetentionDays / (float64(HoursPerMonth) / 24) / 1e9
+		specs = append(specs,
+			spec{"Failure records: S3 PUTs", ItemS3Put, n, ItemLegacyS3Puts, "requests"},
+			spec{"Failure records: S3 GETs (redrive)", ItemS3Get, n, ItemLegacyS3Gets, "requests"},
+			spec{fmt.Sprintf("Failure records: S3 storage (%d days)", FailureRetentionDays), ItemS3Storage, gbMonths, ItemLegacyS3GB, "GB-months"})
+	}
+	specs = append(specs, spec{"AWS Budgets cost budget (no actions)", ItemBudgetDay, float64(g.Budgets) * HoursPerMonth / 24, "", "budget-days"})
+	return p.price(specs)
 }
 
 // topologyNames lists AllTopologies for error messages.

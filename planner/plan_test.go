@@ -126,10 +126,10 @@ func TestSeedWorkload(t *testing.T) {
 	// Common: RDS 730 x $0.025 = $18.25 + 20 GB x $0.138 = $2.76; Scheduler 4,380
 	// invocations inside the free 14M. $21.01.
 	checkUSD(t, "common", r.CommonMonthlyUSD, 21.01)
-	// Guardrails (destination): 7 alarms <= 10 free, 5 metrics <= 10 free, no mail,
-	// no DLQ traffic, budget $0: $0.
+	// Guardrails (destination): 9 alarms <= 10 free, 5 metrics <= 10 free, no mail,
+	// no DLQ traffic, no failure records, budget $0: $0.
 	checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 0)
-	if r.Guardrail.Alarms != 7 || r.Guardrail.CustomMetrics != 5 || r.Guardrail.Budgets != 1 {
+	if r.Guardrail.Alarms != 9 || r.Guardrail.CustomMetrics != 5 || r.Guardrail.Budgets != 1 {
 		t.Errorf("guardrail counts = %+v", r.Guardrail)
 	}
 	checkUSD(t, "total", r.TotalMonthlyUSD, 21.01)
@@ -154,12 +154,12 @@ func TestRequestedTopology(t *testing.T) {
 			name: "empty is auto", mod: func(in *Input) {}, chosen: Destination,
 			verdicts: map[Topology]string{Destination: "chosen: the cheapest valid topology", S3: "costs $0.02 more than destination"},
 			// destination $0 + common $21.01 + guardrails $0 (TestSeedWorkload).
-			alarms: 7, total: 21.01,
+			alarms: 9, total: 21.01,
 		},
 		{
 			name: "auto", mod: func(in *Input) { in.Topology = Auto }, chosen: Destination,
 			verdicts: map[Topology]string{Destination: "chosen: the cheapest valid topology", S3: "costs $0.02 more than destination"},
-			alarms:   7, total: 21.01,
+			alarms:   9, total: 21.01,
 		},
 		{
 			name: "s3 requested", mod: func(in *Input) { in.Topology = S3 }, chosen: S3,
@@ -173,18 +173,19 @@ func TestRequestedTopology(t *testing.T) {
 				NATInstance: "costs $8.34 more than s3",
 				NATGateway:  "costs $48.96 more than s3",
 			},
-			// s3's guardrails: 2 Errors + 2 AsyncEventsDropped + 1 DLQ = 5 alarms <= 10 free,
+			// s3's guardrails: 2 Errors + 2 AsyncEventsDropped + 2 DestinationDeliveryFailures
+			// + 1 DLQ = 7 alarms <= 10 free,
 			// 5 EMF metrics <= 10 free, budget $0: $0.
 			// Total: s3 PUT 4,380 x $0.0000047 = $0.020586 + GET 4,380 x $0.00000037 =
 			// $0.0016206 + storage 0.00569376 GB-mo x $0.025 = $0.000142344 -> $0.022349,
 			// + common RDS 730 x $0.025 = $18.25 + 20 GB x $0.138 = $2.76 = $21.01,
 			// + guardrails $0 = $21.032349.
-			alarms: 5, total: 0.022349 + 18.25 + 2.76 + 0,
+			alarms: 7, total: 0.022349 + 18.25 + 2.76 + 0,
 		},
 		{
 			name: "the cheapest requested", mod: func(in *Input) { in.Topology = Destination }, chosen: Destination,
 			verdicts: map[Topology]string{Destination: "chosen: requested by topology, and the cheapest valid topology", S3: "costs $0.02 more than destination"},
-			alarms:   7, total: 21.01,
+			alarms:   9, total: 21.01,
 		},
 		{
 			// ipv6 measured: $0 like destination, which wins the tie under auto.
@@ -194,30 +195,31 @@ func TestRequestedTopology(t *testing.T) {
 				Destination: "costs the same as ipv6, which was requested",
 				S3:          "costs $0.02 more than ipv6",
 			},
-			// one relay: 1 Errors + 1 AsyncEventsDropped + 1 DLQ = 3 alarms, free.
-			alarms: 3, total: 21.01,
+			// one relay: 1 Errors + 1 AsyncEventsDropped + 1 DestinationDeliveryFailures + 1 DLQ
+			// = 4 alarms, free.
+			alarms: 4, total: 21.01,
 		},
 		{
 			name: "nat-gateway requested, nothing free", mod: func(in *Input) { in.Topology, in.FreeTier = NATGateway, NoFreeTier }, chosen: NATGateway,
 			verdicts: map[Topology]string{
 				// Totals, nothing free (TestGuardrailsCost): destination $0.01644 + common
-				// $21.015475 + 7 alarms and 5 metrics $2.20 = $23.231915; s3 $0.001752 requests
+				// $21.015475 + 9 alarms and 5 metrics $2.40 = $23.431915; s3 $0.001752 requests
 				// + $0.00803 compute + $0.006658 logs + $0.022349 S3 = $0.038789 + $21.015475 +
-				// 5 alarms and 5 metrics $2.00 = $23.054264 -> $23.05, the cheapest; nat-gateway
-				// (below) $48.998 + $21.015475 + $1.80 = $71.813475, so destination costs
-				// 71.813475 - 23.231915 = 48.58156 -> $48.58 less.
-				NATGateway:  "chosen: requested by topology (the cheapest valid is s3 at $23.05)",
-				Destination: "costs $48.58 less than nat-gateway, which was requested",
+				// 7 alarms and 5 metrics $2.20 = $23.254264 -> $23.25, the cheapest; nat-gateway
+				// (below) $48.998 + $21.015475 + $1.90 = $71.913475, so destination costs
+				// 71.913475 - 23.431915 = 48.48156 -> $48.48 less.
+				NATGateway:  "chosen: requested by topology (the cheapest valid is s3 at $23.25)",
+				Destination: "costs $48.48 less than nat-gateway, which was requested",
 			},
-			// The relay's 3 alarms x $0.10 = $0.30 + 5 metrics x $0.30 = $1.50 -> $1.80
-			// (not destination's 7 alarms: $2.20).
-			alarms: 3, guardUSD: 1.80,
+			// The relay's 4 alarms x $0.10 = $0.40 + 5 metrics x $0.30 = $1.50 -> $1.90
+			// (not destination's 9 alarms: $2.40).
+			alarms: 4, guardUSD: 1.90,
 			// nat-gateway, nothing free: 730 h x $0.062 = $45.26 + public IPv4 730 x $0.005
 			// = $3.65 + data 1.22202 GB x $0.062 = $0.075765 + requests 4,380 x $0.0000002
 			// = $0.000876 + compute 602.25 GB-s x $0.0000133334 = $0.00803 + logs 0.00438 GB
 			// x $0.76 = $0.003329 -> $48.998; common $21.01 + scheduler 4,380 x
-			// $0.00000125 = $0.005475 -> $21.015475; guardrails $1.80.
-			total: 45.26 + 3.65 + 0.075765 + 0.000876 + 0.00803 + 0.003329 + 21.015475 + 1.80,
+			// $0.00000125 = $0.005475 -> $21.015475; guardrails $1.90.
+			total: 45.26 + 3.65 + 0.075765 + 0.000876 + 0.00803 + 0.003329 + 21.015475 + 1.90,
 		},
 	}
 	for _, tt := range tests {
@@ -509,19 +511,19 @@ func TestGuardrailsCost(t *testing.T) {
 		checkUSD(t, "destination", r.Find(Destination).MonthlyUSD, 0.01644)
 		// Common: $21.01 + 4,380 x $0.00000125 = $0.005475 -> $21.015475.
 		checkUSD(t, "common", r.CommonMonthlyUSD, 21.015475)
-		// Destination's guardrails: 7 alarms x $0.10 = $0.70 + 5 metrics x $0.30 = $1.50 -> $2.20;
-		// its total 0.01644 + 21.015475 + 2.20 = $23.231915.
-		checkUSD(t, "destination total", r.Find(Destination).TotalMonthlyUSD, 23.231915)
-		// s3 has two alarms fewer (no delivery-failure or record-size alarm): 5 x $0.10 +
-		// $1.50 = $2.00, so its total is its own cost + 21.015475 + 2.00. Its own cost is
-		// higher (S3 requests) but by less than the $0.20 of alarms, so s3 is the cheaper
-		// bill and the choice: the planner compares totals, not own costs.
+		// Destination's guardrails: 9 alarms x $0.10 = $0.90 + 5 metrics x $0.30 = $1.50 -> $2.40;
+		// its total 0.01644 + 21.015475 + 2.40 = $23.431915.
+		checkUSD(t, "destination total", r.Find(Destination).TotalMonthlyUSD, 23.431915)
+		// s3 has two alarms fewer (no record-size alarm, no failure-bucket alarm): 7 x $0.10 +
+		// $1.50 = $2.20, so its total is its own cost + 21.015475 + 2.20. Its own cost is
+		// higher (S3 requests, about $0.02) but by less than the $0.20 of alarms, so s3 is the
+		// cheaper bill and the choice: the planner compares totals, not own costs.
 		s3 := r.Find(S3)
-		checkUSD(t, "s3 total", s3.TotalMonthlyUSD, s3.MonthlyUSD+21.015475+2.00)
-		if !(s3.MonthlyUSD > 0.01644 && s3.TotalMonthlyUSD < 23.231915) || r.Chosen != S3 {
+		checkUSD(t, "s3 total", s3.TotalMonthlyUSD, s3.MonthlyUSD+21.015475+2.20)
+		if !(s3.MonthlyUSD > 0.01644 && s3.TotalMonthlyUSD < 23.431915) || r.Chosen != S3 {
 			t.Fatalf("s3 own %v total %v, chosen %s: want s3 dearer alone, cheaper in total, and chosen", s3.MonthlyUSD, s3.TotalMonthlyUSD, r.Chosen)
 		}
-		checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 2.00)
+		checkUSD(t, "guardrails", r.GuardrailsMonthlyUSD, 2.20)
 		checkUSD(t, "total", r.TotalMonthlyUSD, s3.TotalMonthlyUSD)
 		// $100 lasts 100 / total months, to one decimal.
 		if want := math.Round(100/s3.TotalMonthlyUSD*10) / 10; r.CreditMonths != want || want != 4.3 {
@@ -553,7 +555,8 @@ func TestGuardrailsCost(t *testing.T) {
 }
 
 func TestDefaultGuardrails(t *testing.T) {
-	for top, want := range map[Topology]int{Destination: 7, S3: 5, NATGateway: 3, NATInstance: 3, IPv6: 3} {
+	// TestShapeAlarms counts them: destination 9, s3 7, each relay topology 4.
+	for top, want := range map[Topology]int{Destination: 9, S3: 7, NATGateway: 4, NATInstance: 4, IPv6: 4} {
 		if got := GuardrailAlarms(top); got != want {
 			t.Errorf("GuardrailAlarms(%s) = %d; want %d", top, got, want)
 		}
@@ -635,7 +638,7 @@ func TestBadInput(t *testing.T) {
 		// seed() plans from 2026-11-25: a 2020-only cron has no firing in 2026-11 .. 2027-10.
 		{"schedule never fires", func(in *Input) { in.Schedule = "cron(0 0 1 1 ? 2020)" }, FieldSchedule,
 			"schedule: cron(0 0 1 1 ? 2020) does not fire in the 12 months 2026-11 to 2027-10: its year field ends before 2026"},
-		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, FieldGuardrails, "guardrails: {Alarms:-1 CustomMetrics:0 Budgets:0 EmailsPerMonth:0 DLQRequestsPerMonth:0} has a negative count: want zero or more of each"},
+		{"negative guardrails", func(in *Input) { in.Guardrails = &Guardrails{Alarms: -1} }, FieldGuardrails, "guardrails: {Alarms:-1 CustomMetrics:0 Budgets:0 EmailsPerMonth:0 DLQRequestsPerMonth:0 FailureRecordsPerMonth:0} has a negative count: want zero or more of each"},
 		{"as-of before the book", func(in *Input) { in.AsOf = day("2022-06-01") }, FieldAsOf, "as-of: the price book has no"},
 		{"unknown topology", func(in *Input) { in.Topology = "relay" }, FieldTopology, `topology: "relay" is not one of auto, destination, ipv6, s3, nat-instance, nat-gateway`},
 		{"invalid topology", func(in *Input) { in.Topology, in.SourceHasIPv6 = IPv6, boolp(false) }, FieldTopology, "topology: ipv6 is not valid for this workload: the source host has no IPv6 (AAAA) address"},
@@ -704,4 +707,43 @@ func planChosen(t *testing.T, in Input, want Topology) *Report {
 		t.Errorf("chosen = %s; want %s", r.Chosen, want)
 	}
 	return r
+}
+
+// TestFailureBucketPriced: with a failure bucket (destination), the planner states each
+// function's failure route and prices the records it expects there; s3 and the relay
+// topologies have none.
+func TestFailureBucketPriced(t *testing.T) {
+	in := seed()
+	in.FreeTier = NoFreeTier
+	g := DefaultGuardrails(Destination)
+	g.FailureRecordsPerMonth = 10
+	in.Guardrails = &g
+	r := mustPlan(t, in)
+	if len(r.Failures) != 2 || r.Failures[1].Function != Writer || r.Failures[1].Sink != FailureBucket || r.Failures[1].MaxRecordBytes != 1_000_244 {
+		t.Fatalf("failures %+v, want the writer's to the bucket (up to 1,000,244 B)", r.Failures)
+	}
+	// Tokyo: 10 PUTs x $0.0000047 = $0.000047; 10 GETs x $0.00000037 = $0.0000037;
+	// storage 10 x 1,000,244 B x 14 days / (730 / 24 = 30.416667 days) / 1e9 = 0.0046039
+	// GB-months x $0.025 = $0.0001151.
+	checkUSD(t, "PUTs", line(t, r.Guardrails, "Failure records: S3 PUTs").MonthlyUSD, 0.000047)
+	checkUSD(t, "GETs", line(t, r.Guardrails, "Failure records: S3 GETs").MonthlyUSD, 0.0000037)
+	st := line(t, r.Guardrails, "Failure records: S3 storage (14 days)")
+	if !near(st.Quantity, 0.004604) || !near(st.MonthlyUSD, 0.000115) {
+		t.Errorf("storage line %+v, want 0.004604 GB-months, $0.000115", st)
+	}
+	for _, top := range []Topology{S3, NATGateway} {
+		in := seed()
+		in.Topology, in.SourceHasIPv6 = top, boolp(true)
+		r := mustPlan(t, in)
+		for _, l := range r.Guardrails {
+			if strings.HasPrefix(l.Item, "Failure records") {
+				t.Errorf("%s has no failure bucket but prices %q", top, l.Item)
+			}
+		}
+		for _, f := range r.Failures {
+			if f.Sink != FailureQueue {
+				t.Errorf("%s: %+v, want the dead-letter queue", top, f)
+			}
+		}
+	}
 }

@@ -32,16 +32,21 @@ import (
 //	                  natInstanceDiskGB, databaseStorageGB, hoursPerMonth
 //	payload           rawBytes, compressedBytes, recordBytes, limitBytes, usableBytes,
 //	                  percentOfLimit, maxRawBytes, maxCompressedBytes, marginBytes, fits,
-//	                  limitSource, limitEffectiveFrom
+//	                  limitSource, limitEffectiveFrom, billedRequests
 //	topologies[]      name, valid, reasons[] (first = one-line verdict), monthlyUSD,
-//	                  totalMonthlyUSD (with common and its guardrails), fitsFreeTier, usage{invocations, gbSeconds, s3Puts, s3Gets, natHours,
-//	                  natGB}, lines[], parts{topology, functions[], handoff, egress}
+//	                  totalMonthlyUSD (with common and its guardrails), fitsFreeTier, usage{invocations,
+//	                  asyncChunkRequests, gbSeconds, s3Puts, s3Gets, natHours, natGB}, lines[],
+//	                  parts{topology, functions[], handoff, egress}
 //	lines[] (also common[], guardrails[])
 //	                  item, quantity, unit, freeQuantity, unitUSD, monthlyUSD, source,
 //	                  effectiveFrom, confidence
 //	common[], commonMonthlyUSD         the database and scheduler, paid by every topology
 //	guardrails[], guardrailsMonthlyUSD alarms, metrics, SNS, DLQ, budget of the chosen topology
-//	guardrailCounts   alarms, customMetrics, budgets, emailsPerMonth, dlqRequestsPerMonth
+//	guardrailCounts   alarms, customMetrics, budgets, emailsPerMonth, dlqRequestsPerMonth,
+//	                  failureRecordsPerMonth
+//	failures[]        the chosen topology's failure records, per function: function, sink
+//	                  ("dead-letter queue" | "failure bucket"), maxRecordBytes, limitBytes
+//	                  (the queue's 262,144; 0 for the bucket)
 //	totalMonthlyUSD   chosen topology + common + guardrails
 //	creditsUSD, creditMonths  credit balance and months it lasts (omitted when none)
 //	notes[]           report-wide remarks
@@ -203,12 +208,30 @@ func (r *Report) RecordLines() []string {
 	if !p.Fits {
 		fit = "does NOT fit"
 	}
-	return []string{
+	out := []string{
 		fmt.Sprintf("destination record %s B = %.2f%% of the %s B async limit (in force since %s); usable %s B after a %d%% margin: %s",
 			groupInt(p.RecordBytes), p.HeadroomPercent, groupInt(p.LimitBytes), p.LimitEffectiveFrom, groupInt(p.UsableBytes), RecordMarginPercent, fit),
 		fmt.Sprintf("largest payload that still fits at this compression ratio: %s raw (%s B compressed)",
 			FormatSize(p.MaxRawBytes), groupInt(p.MaxCompressedBytes)),
 	}
+	if p.BilledRequests > 1 {
+		out = append(out, fmt.Sprintf("the writer's invocation with that record is billed as %d requests (one for the first 256 KiB, one per further 64 KiB)", p.BilledRequests))
+	}
+	return out
+}
+
+// failureLine says where each function's failure records go, against the limit applied.
+func failureLine(r *Report) string {
+	parts := make([]string, 0, len(r.Failures))
+	for _, f := range r.Failures {
+		switch {
+		case f.LimitBytes == 0:
+			parts = append(parts, fmt.Sprintf("%s -> %s (up to %s B, any size)", f.Function, f.Sink, groupInt(f.MaxRecordBytes)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s -> %s (up to %s B of %s B)", f.Function, f.Sink, groupInt(f.MaxRecordBytes), groupInt(f.LimitBytes)))
+		}
+	}
+	return "failure records: " + strings.Join(parts, "; ")
 }
 
 // Sources lists, per priced item of every topology, common and guardrails, its source, and
@@ -357,6 +380,9 @@ func renderText(w io.Writer, r *Report) error {
 	if chosen := r.Find(r.Chosen); chosen != nil {
 		fmt.Fprintf(&b, "\nchosen: %s, %s/month\n", r.Chosen, Money(chosen.MonthlyUSD))
 		fmt.Fprintf(&b, "  parts: %s\n", chosen.Parts.Describe())
+		if len(r.Failures) > 0 {
+			fmt.Fprintf(&b, "  %s\n", failureLine(r))
+		}
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		writeLines(tw, "  ", chosen.Lines)
 		tw.Flush()
@@ -415,6 +441,9 @@ func renderMarkdown(w io.Writer, r *Report) error {
 	if chosen := r.Find(r.Chosen); chosen != nil {
 		fmt.Fprintf(&b, "\n#### Chosen: %s, %s/month\n\n", r.Chosen, Money(chosen.MonthlyUSD))
 		fmt.Fprintf(&b, "Parts: %s\n\n", chosen.Parts.Describe())
+		if len(r.Failures) > 0 {
+			fmt.Fprintf(&b, "%s\n\n", mdEscape(failureLine(r)))
+		}
 		mdLines(&b, chosen.Lines)
 	}
 	fmt.Fprintf(&b, "\n#### Common (every topology): %s/month\n\n", Money(r.CommonMonthlyUSD))

@@ -82,7 +82,7 @@ func TestFractionalRunsCost(t *testing.T) {
 func TestEstimateTotals(t *testing.T) {
 	r := mustPlan(t, seed())
 	// Common: RDS 730 h x $0.025 = $18.25 + gp3 20 GB x $0.138 = $2.76 -> $21.01; the
-	// guardrails are free (at most 7 alarms of 10, 5 metrics of 10, the budget $0).
+	// guardrails are free (at most 9 alarms of 10, 5 metrics of 10, the budget $0).
 	for _, tt := range []struct {
 		t    Topology
 		want float64
@@ -96,15 +96,15 @@ func TestEstimateTotals(t *testing.T) {
 	}
 	checkUSD(t, "report total", r.TotalMonthlyUSD, r.Find(r.Chosen).TotalMonthlyUSD)
 
-	// No free tier, us-east-1: destination deploys 7 alarms, s3 5. Alarms $0.10 and metrics
-	// $0.30 each: destination's guardrails 0.70 + 1.50 = $2.20, s3's 0.50 + 1.50 = $2.00.
+	// No free tier, us-east-1: destination deploys 9 alarms, s3 7. Alarms $0.10 and metrics
+	// $0.30 each: destination's guardrails 0.90 + 1.50 = $2.40, s3's 0.70 + 1.50 = $2.20.
 	in := seed()
 	in.FreeTier, in.Region = NoFreeTier, "us-east-1"
 	r = mustPlan(t, in)
 	for _, tt := range []struct {
 		t          Topology
 		guardrails float64
-	}{{Destination, 2.20}, {S3, 2.00}} {
+	}{{Destination, 2.40}, {S3, 2.20}} {
 		e := r.Find(tt.t)
 		checkUSD(t, string(tt.t)+" total", e.TotalMonthlyUSD, e.MonthlyUSD+r.CommonMonthlyUSD+tt.guardrails)
 	}

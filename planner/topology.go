@@ -215,6 +215,141 @@ func (s Shape) Spills(spill bool) bool { return spill && s.Handoff == HandoffRec
 // async payload limit applies to it (and the record-size alarm watches it).
 func (s Shape) RecordLimited() bool { return s.Handoff == HandoffRecord }
 
+// FailureSink is where a function's onFailure destination keeps the record of an event that
+// failed every attempt (or expired): the record carries the whole event as its
+// requestPayload, so it is larger than the event.
+type FailureSink string
+
+// The failure sinks.
+const (
+	// FailureQueue: the stack's SQS dead-letter queue, which takes a message of at most
+	// DLQMaxMessageBytes. The schedule's own dead letters (runs it could not start) go there too.
+	FailureQueue FailureSink = "dead-letter queue"
+	// FailureBucket: the stack's failure bucket (S3, on-failure only), which keeps a record of
+	// any size Lambda sends, as an object under FailureKeyPrefix.
+	FailureBucket FailureSink = "failure bucket"
+)
+
+// DLQMaxMessageBytes is the largest message the dead-letter queue takes: 262,144 B, the most
+// pulumi-aws v6 (terraform-provider-aws v5.x, sqs/queue.go max_message_size IntBetween(1024,
+// 262_144)) lets the program set, although SQS itself takes 1 MiB since 2025-08-04 (the
+// provider follows from v6.8.0 of terraform-provider-aws, i.e. pulumi-aws v7). Infra creates
+// the queue with it, and the local pipeline's queue enforces it.
+const DLQMaxMessageBytes = 262_144
+
+// FailureRetentionDays is how long a failure record is kept: the dead-letter queue's message
+// retention (SQS allows at most 14 days) and the failure bucket's object expiry.
+const FailureRetentionDays = 14
+
+// FailureKeyPrefix is where Lambda writes on-failure records in an S3 destination:
+// aws/lambda/async/<function-name>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid> (Lambda's fixed
+// naming, https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+const FailureKeyPrefix = "aws/lambda/async/"
+
+// FailureRecordOverheadBytes bounds what an onFailure record adds to the event it carries:
+// the record's own fields (RecordOverheadBytes) and the failed attempt's error object as
+// responsePayload (errorType and an errorMessage the handlers keep under 3 KB: they never
+// quote a body).
+const FailureRecordOverheadBytes = 4096
+
+// FailureRecordBytes bounds the onFailure record of an invocation whose event was
+// eventBytes (a writer's: the whole destination record).
+func FailureRecordBytes(eventBytes int64) int64 { return eventBytes + FailureRecordOverheadBytes }
+
+// S3EventBytes bounds an S3 ObjectCreated notification for one handoff object (the writer's
+// event in an object handoff): the record's fixed fields and a key of blob's form (the local
+// pipeline's notification is held under it by a test).
+const S3EventBytes = 2048
+
+// ReceivesRecord says whether function r is invoked with another function's onSuccess
+// record (the writer behind a record handoff): its event is bounded only by the async
+// payload limit.
+func (s Shape) ReceivesRecord(r Role) bool {
+	for _, f := range s.Functions {
+		if s.OnSuccess(f) == r {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxEventBytes bounds the event function r is invoked with, under the async payload limit
+// asyncLimit: the whole destination record (up to UsableRecordBytes, which the fetcher keeps
+// to) for a function that receives one, an S3 notification for the writer of an object
+// handoff, the schedule's event for the scheduled function.
+func (s Shape) MaxEventBytes(r Role, asyncLimit int64) int64 {
+	switch {
+	case s.ReceivesRecord(r):
+		return UsableRecordBytes(asyncLimit)
+	case r == s.Scheduled():
+		return SchedulerEventBytes
+	}
+	return S3EventBytes
+}
+
+// FailureSink is where function r's failure records go: the failure bucket for a function
+// that receives a destination record (its failure record carries that record, up to the
+// async payload limit of 1 MiB, more than the queue's DLQMaxMessageBytes), the dead-letter
+// queue for every other (its events are a few hundred bytes).
+func (s Shape) FailureSink(r Role) FailureSink {
+	if s.ReceivesRecord(r) {
+		return FailureBucket
+	}
+	return FailureQueue
+}
+
+// NeedsFailureBucket says whether some function of the shape sends its failures to the
+// failure bucket.
+func (s Shape) NeedsFailureBucket() bool {
+	for _, f := range s.Functions {
+		if s.FailureSink(f) == FailureBucket {
+			return true
+		}
+	}
+	return false
+}
+
+// FailureRoute is where one function's failure records go and how large they can be.
+type FailureRoute struct {
+	// Function is the function whose failures these are.
+	Function Role `json:"function"`
+	// Sink is where they go.
+	Sink FailureSink `json:"sink"`
+	// MaxRecordBytes bounds one failure record: the function's largest event
+	// (Shape.MaxEventBytes) plus FailureRecordOverheadBytes.
+	MaxRecordBytes int64 `json:"maxRecordBytes"`
+	// LimitBytes is the largest record the sink takes: DLQMaxMessageBytes for the queue, 0
+	// (no limit that matters: an S3 object) for the bucket.
+	LimitBytes int64 `json:"limitBytes"`
+}
+
+// FailureRoutes lists, per function, where its failure records go under the async payload
+// limit asyncLimit.
+func (s Shape) FailureRoutes(asyncLimit int64) []FailureRoute {
+	out := make([]FailureRoute, 0, len(s.Functions))
+	for _, f := range s.Functions {
+		r := FailureRoute{Function: f, Sink: s.FailureSink(f), MaxRecordBytes: s.MaxEventBytes(f, asyncLimit) + FailureRecordOverheadBytes}
+		if r.Sink == FailureQueue {
+			r.LimitBytes = DLQMaxMessageBytes
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Schedule retries: EventBridge Scheduler retries an Invoke that Lambda refused (it could not
+// queue the event: throttled, or a service error) and then sends the event to the dead-letter
+// queue. A retry cannot duplicate a run that Lambda queued, and the writer keys on the
+// scheduled time anyway. Infra deploys these; the local scheduler (internal/lambdaasync)
+// applies them.
+const (
+	// SchedulerRetryAttempts is the schedule's MaximumRetryAttempts: 185, Scheduler's maximum.
+	SchedulerRetryAttempts = 185
+	// SchedulerMaxEventAgeSeconds is the schedule's MaximumEventAgeInSeconds: 86,400 (24 h),
+	// Scheduler's maximum. A run retried late is still stored under its scheduled time.
+	SchedulerMaxEventAgeSeconds = 86_400
+)
+
 // AlarmKind names one kind of guardrail alarm.
 type AlarmKind string
 
@@ -225,12 +360,15 @@ const (
 	// AlarmAsyncDropped: AWS/Lambda AsyncEventsDropped of a function.
 	AlarmAsyncDropped AlarmKind = "async-dropped"
 	// AlarmDestinationFailures: AWS/Lambda DestinationDeliveryFailures of a function with
-	// an onSuccess destination.
+	// a destination (every function: each has an onFailure destination).
 	AlarmDestinationFailures AlarmKind = "destination-failures"
 	// AlarmRecordSize: the fetcher's RecordPercentOfLimit (EMF) at the alarm threshold.
 	AlarmRecordSize AlarmKind = "record-size"
 	// AlarmDLQVisible: messages visible in the dead-letter queue.
 	AlarmDLQVisible AlarmKind = "dlq-visible"
+	// AlarmFailureObjects: failure records in the failure bucket (AWS/S3 NumberOfObjects,
+	// S3's free daily storage metric).
+	AlarmFailureObjects AlarmKind = "failure-objects"
 )
 
 // Alarm is one guardrail alarm: its kind and the function it watches ("" for the queue).
@@ -240,23 +378,27 @@ type Alarm struct {
 }
 
 // Alarms lists the guardrail alarms of the topology: per function an Errors and an
-// AsyncEventsDropped alarm; for a function with an onSuccess destination its
-// DestinationDeliveryFailures; for a record handoff the record-size alarm on the fetcher;
-// and one on the dead-letter queue.
+// AsyncEventsDropped alarm; per function with a destination (every one has its onFailure
+// destination, some an onSuccess one too) its DestinationDeliveryFailures, the only trace of
+// a record Lambda could not deliver; for a record handoff the record-size alarm on the
+// fetcher; one on the dead-letter queue; and, when there is a failure bucket, one on the
+// objects in it.
 func (s Shape) Alarms() []Alarm {
 	var out []Alarm
 	for _, f := range s.Functions {
 		out = append(out, Alarm{AlarmErrors, f}, Alarm{AlarmAsyncDropped, f})
 	}
 	for _, f := range s.Functions {
-		if s.OnSuccess(f) != "" {
-			out = append(out, Alarm{AlarmDestinationFailures, f})
-		}
+		out = append(out, Alarm{AlarmDestinationFailures, f})
 	}
 	if s.RecordLimited() {
 		out = append(out, Alarm{AlarmRecordSize, Fetcher})
 	}
-	return append(out, Alarm{Kind: AlarmDLQVisible})
+	out = append(out, Alarm{Kind: AlarmDLQVisible})
+	if s.NeedsFailureBucket() {
+		out = append(out, Alarm{Kind: AlarmFailureObjects})
+	}
+	return out
 }
 
 // Describe is the shape in one line for the report, e.g.

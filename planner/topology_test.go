@@ -76,18 +76,19 @@ func TestShapes(t *testing.T) {
 }
 
 // TestShapeAlarms counts each topology's alarms by hand: 2 per function (Errors,
-// AsyncEventsDropped), 1 per function with an onSuccess destination, 1 record-size alarm
-// for a record handoff, 1 on the dead-letter queue.
+// AsyncEventsDropped), 1 per function with a destination (every function has its onFailure
+// one: DestinationDeliveryFailures), 1 record-size alarm for a record handoff, 1 on the
+// dead-letter queue, 1 on the failure bucket where there is one.
 func TestShapeAlarms(t *testing.T) {
 	cases := []struct {
 		topo Topology
 		want int
 	}{
-		{Destination, 2*2 + 1 + 1 + 1}, // fetcher+writer, fetcher's destination, record size, DLQ = 7
-		{S3, 2*2 + 0 + 0 + 1},          // 5
-		{NATGateway, 2*1 + 1},          // 3
-		{NATInstance, 2*1 + 1},         // 3
-		{IPv6, 2*1 + 1},                // 3
+		{Destination, 2*2 + 2 + 1 + 1 + 1}, // fetcher+writer, both destinations, record size, DLQ, failure bucket = 9
+		{S3, 2*2 + 2 + 0 + 1 + 0},          // 7
+		{NATGateway, 2*1 + 1 + 1},          // 4
+		{NATInstance, 2*1 + 1 + 1},         // 4
+		{IPv6, 2*1 + 1 + 1},                // 4
 	}
 	for _, tc := range cases {
 		s, _ := ShapeOf(tc.topo)
@@ -148,6 +149,57 @@ func TestFreeTierCutoffFromBook(t *testing.T) {
 		notes := strings.Join(r.Notes, " | ")
 		if tc.want == "" && strings.Contains(notes, "accounts created before") || tc.want != "" && !strings.Contains(notes, tc.want) {
 			t.Errorf("as of %s: notes %q, want %q", tc.asOf, notes, tc.want)
+		}
+	}
+}
+
+// TestFailureRoutes: every failure record fits where it goes, for every size the planner
+// accepts. A record's failure record carries the whole event; the writer behind a record
+// handoff gets events up to the usable record size (996,148 B under today's 1 MiB limit), so
+// its failure records (996,148 + 4,096 = 1,000,244 B) exceed the dead-letter queue's
+// 262,144 B and go to the failure bucket; every other function's events are small.
+func TestFailureRoutes(t *testing.T) {
+	const limit = 1_048_576 // lambda.asyncPayloadLimit since 2025-10-24
+	// 1,048,576 - 5% (52,428) = 996,148 B usable; + 4,096 = 1,000,244 B.
+	const writerRecord = 1_048_576 - 52_428 + 4_096
+	cases := []struct {
+		topo Topology
+		want []FailureRoute
+	}{
+		{Destination, []FailureRoute{
+			{Fetcher, FailureQueue, 512 + 4096, DLQMaxMessageBytes}, // the schedule's event
+			{Writer, FailureBucket, writerRecord, 0},
+		}},
+		{S3, []FailureRoute{
+			{Fetcher, FailureQueue, 512 + 4096, DLQMaxMessageBytes},
+			{Writer, FailureQueue, 2048 + 4096, DLQMaxMessageBytes}, // an S3 notification
+		}},
+		{NATGateway, []FailureRoute{{Relay, FailureQueue, 512 + 4096, DLQMaxMessageBytes}}},
+		{NATInstance, []FailureRoute{{Relay, FailureQueue, 512 + 4096, DLQMaxMessageBytes}}},
+		{IPv6, []FailureRoute{{Relay, FailureQueue, 512 + 4096, DLQMaxMessageBytes}}},
+	}
+	for _, tc := range cases {
+		s, _ := ShapeOf(tc.topo)
+		got := s.FailureRoutes(limit)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: routes %+v, want %+v", tc.topo, got, tc.want)
+		}
+		bucket := false
+		for _, r := range got {
+			switch r.Sink {
+			case FailureQueue:
+				if r.MaxRecordBytes > DLQMaxMessageBytes {
+					t.Errorf("%s: %s's failure records (up to %d B) do not fit the queue's %d B", tc.topo, r.Function, r.MaxRecordBytes, DLQMaxMessageBytes)
+				}
+			case FailureBucket:
+				bucket = true
+				if r.MaxRecordBytes <= DLQMaxMessageBytes {
+					t.Errorf("%s: %s goes to the bucket although its records fit the queue", tc.topo, r.Function)
+				}
+			}
+		}
+		if bucket != s.NeedsFailureBucket() {
+			t.Errorf("%s: NeedsFailureBucket %v, routes use the bucket: %v", tc.topo, s.NeedsFailureBucket(), bucket)
 		}
 	}
 }

@@ -107,12 +107,19 @@ type Guardrails struct {
 	EmailsPerMonth int64 `json:"emailsPerMonth"`
 	// DLQRequestsPerMonth is the expected SQS requests on the dead-letter queue a month.
 	DLQRequestsPerMonth int64 `json:"dlqRequestsPerMonth"`
+	// FailureRecordsPerMonth is the expected failure records a month in the failure bucket
+	// (topologies that have one): each is a PUT, a GET by redrive and storage.
+	FailureRecordsPerMonth int64 `json:"failureRecordsPerMonth"`
 }
 
 // Usage is what one topology consumes in a 730-hour month.
 type Usage struct {
 	// Invocations counts Lambda invocations (every function of the topology).
 	Invocations int64 `json:"invocations"`
+	// AsyncChunkRequests counts the requests Lambda bills beyond one per invocation for
+	// asynchronous events over 256 KiB (one per further 64 KiB chunk): the writer's
+	// invocations with a destination record that large.
+	AsyncChunkRequests int64 `json:"asyncChunkRequests"`
 	// GBSeconds is billed Lambda compute, memory in GB times billed seconds.
 	GBSeconds float64 `json:"gbSeconds"`
 	// S3Puts counts S3 PUT requests.
@@ -217,6 +224,9 @@ type Report struct {
 	CreditMonths float64 `json:"creditMonths,omitempty"`
 	// Guardrail counts what was priced in Guardrails.
 	Guardrail Guardrails `json:"guardrailCounts"`
+	// Failures says, per function of the chosen topology, where its failure records go and
+	// the largest record its route must hold (the limit the planner applies).
+	Failures []FailureRoute `json:"failures"`
 	// Notes are report-wide remarks (free-tier standing, credits, as-of effects).
 	Notes []string `json:"notes"`
 }
@@ -256,6 +266,9 @@ type Payload struct {
 	// LimitSource and LimitEffectiveFrom cite the price-book entry of the limit.
 	LimitSource        string `json:"limitSource"`
 	LimitEffectiveFrom string `json:"limitEffectiveFrom"`
+	// BilledRequests is how many requests Lambda bills for one asynchronous delivery of the
+	// record (AsyncRequests): 1 up to 256 KiB, one more per further 64 KiB.
+	BilledRequests int64 `json:"billedRequests"`
 }
 
 // Find returns the estimate for t, or nil.

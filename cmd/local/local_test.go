@@ -313,7 +313,7 @@ func TestLocalKeepThenRedrive(t *testing.T) {
 	if err != nil {
 		t.Fatalf("redrive %v: %v\n%s", args, err, rd)
 	}
-	if !strings.Contains(string(rd), "received 1, redriven 0") || !strings.Contains(string(rd), "failed fetches left 1, unreadable 0; 1 left in the queue") {
+	if !strings.Contains(string(rd), "received 1, redriven 0") || !strings.Contains(string(rd), "failed fetches left 1, missed runs left 0, unreadable 0; 1 left") {
 		t.Errorf("redrive output:\n%s", rd)
 	}
 	if strings.Contains(out.String(), "redrive  ") {

@@ -179,7 +179,13 @@ func (a *analysis) report(now time.Time) driftReport {
 	rec := mr.Payload.RecordBytes
 	alarm := a.cfg.RecordAlarmPercent
 	async := a.limit("async payload limit", mr.Payload.LimitBytes, a.shape.RecordLimited(), "the destination record", rec, 0, alarm, trend)
-	dlq := a.limit("dead-letter queue message limit", planner.DLQMaxMessageBytes, a.shape.RecordLimited(),
+	// The queue's limit binds the record only when the function invoked with it sends its
+	// failures to the queue; the design sends them to the failure bucket (planner.FailureRoutes).
+	queueTakesRecord := false
+	for _, r := range a.shape.FailureRoutes(mr.Payload.LimitBytes) {
+		queueTakesRecord = queueTakesRecord || (a.shape.ReceivesRecord(r.Function) && r.Sink == planner.FailureQueue)
+	}
+	dlq := a.limit("dead-letter queue message limit", planner.DLQMaxMessageBytes, queueTakesRecord,
 		fmt.Sprintf("a writer's failure record (the destination record + %s B)", group(planner.FailureRecordOverheadBytes)),
 		planner.FailureRecordBytes(rec), planner.FailureRecordOverheadBytes, alarm, trend)
 	rep.Limits = append(rep.Limits, async, dlq)
@@ -187,13 +193,13 @@ func (a *analysis) report(now time.Time) driftReport {
 	// The verdict.
 	v := verdictReport{Headroom: true, Reasons: []string{}}
 	cheapest := mr.Find(mr.Chosen)
-	if dep := mr.Find(a.topology); a.deployedPlan != nil && dep != nil && dep.MonthlyUSD <= cheapest.MonthlyUSD {
+	if dep := mr.Find(a.topology); a.deployedPlan != nil && dep != nil && dep.TotalMonthlyUSD <= cheapest.TotalMonthlyUSD {
 		v.StillCheapest = true
 	} else if a.deployedPlan == nil {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%s is no longer valid with the measured values: %s", a.topology, strings.Join(a.deployedInvalid, "; ")))
 	} else {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("%s is no longer the cheapest valid topology: %s costs %s/month less (%s vs %s for the topology itself)",
-			a.topology, mr.Chosen, planner.Money(dep.MonthlyUSD-cheapest.MonthlyUSD), planner.Money(cheapest.MonthlyUSD), planner.Money(dep.MonthlyUSD)))
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%s is no longer the cheapest valid topology: %s costs %s/month less (%s vs %s in total)",
+			a.topology, mr.Chosen, planner.Money(dep.TotalMonthlyUSD-cheapest.TotalMonthlyUSD), planner.Money(cheapest.TotalMonthlyUSD), planner.Money(dep.TotalMonthlyUSD)))
 	}
 	if async.Applies {
 		th := async.Thresholds[0]

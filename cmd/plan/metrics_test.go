@@ -302,9 +302,11 @@ func TestFromMetricsGrowing(t *testing.T) {
 		async.Thresholds[1] != (crossing{100, 1048576, "forecast", "2027-03-21"}) {
 		t.Errorf("async limit %+v", async)
 	}
-	// The dead-letter queue holds 262,144 B: the failure record, 586,048 + 1,536 B, is past it.
+	// The dead-letter queue holds 262,144 B: a writer failure record, 586,048 + 4,096 B =
+	// 590,144 B, is past it, but it does not apply: the writer's failures go to the failure
+	// bucket (planner.FailureRoutes), so the row is shown and does not gate.
 	dlq := rep.Limits[1]
-	if dlq.LimitBytes != 262144 || dlq.NowBytes != 587584 || dlq.Thresholds[0].Status != "reached" || dlq.Thresholds[1].Status != "reached" {
+	if dlq.LimitBytes != 262144 || dlq.NowBytes != 590144 || dlq.Applies || dlq.Thresholds[0].Status != "reached" || dlq.Thresholds[1].Status != "reached" {
 		t.Errorf("dead-letter queue limit %+v", dlq)
 	}
 	if rep.Verdict.OK || !rep.Verdict.StillCheapest || rep.Verdict.Headroom {

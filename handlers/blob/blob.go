@@ -91,10 +91,7 @@ func (s *Store) Put(ctx context.Context, e *envelope.Envelope) (*envelope.Pointe
 		Body:          bytes.NewReader(body),
 		ContentLength: aws.Int64(int64(len(body))),
 		ContentType:   aws.String("application/json"),
-		Metadata: map[string]string{
-			"sha256":    e.SHA256,
-			"rawlength": strconv.FormatInt(e.RawLength, 10),
-		},
+		Metadata:      metadataOf(e),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("blob: put s3://%s/%s (%d bytes): %w", s.Bucket, key, len(body), err)
@@ -108,7 +105,47 @@ func (s *Store) Put(ctx context.Context, e *envelope.Envelope) (*envelope.Pointe
 		CompressedLength: e.CompressedLength,
 		Source:           e.Source,
 		FetchedAt:        e.FetchedAt,
+		ScheduledAt:      e.ScheduledAt,
+		ExecutionID:      e.ExecutionID,
 	}, nil
+}
+
+// Object metadata keys (S3 lower-cases them and sends them as x-amz-meta-*). The scheduled
+// run's time and execution id are there as well as in the envelope, so the object names its
+// run for whoever lists the bucket (in s3 mode the writer, started by the S3 notification,
+// never sees the schedule's event; GetKey holds the two to agree).
+const (
+	metaSHA256      = "sha256"
+	metaRawLength   = "rawlength"
+	metaScheduledAt = "scheduled-time"
+	metaExecutionID = "execution-id"
+)
+
+// metadataOf is the object metadata of e.
+func metadataOf(e *envelope.Envelope) map[string]string {
+	m := map[string]string{metaSHA256: e.SHA256, metaRawLength: strconv.FormatInt(e.RawLength, 10)}
+	if e.ScheduledAt != nil {
+		m[metaScheduledAt] = e.ScheduledAt.UTC().Format(time.RFC3339Nano)
+	}
+	if e.ExecutionID != "" {
+		m[metaExecutionID] = e.ExecutionID
+	}
+	return m
+}
+
+// checkMetadata refuses an object whose metadata names another scheduled run than the
+// envelope in it does. Objects written before the run was recorded have none: nothing to check.
+func checkMetadata(meta map[string]string, e *envelope.Envelope) error {
+	if got, ok := meta[metaScheduledAt]; ok {
+		at, err := time.Parse(time.RFC3339Nano, got)
+		if err != nil || e.ScheduledAt == nil || !at.Equal(*e.ScheduledAt) {
+			return fmt.Errorf("metadata %s %q does not match the envelope's scheduled time", metaScheduledAt, got)
+		}
+	}
+	if got, ok := meta[metaExecutionID]; ok && got != e.ExecutionID {
+		return fmt.Errorf("metadata %s %q does not match the envelope's %q", metaExecutionID, got, e.ExecutionID)
+	}
+	return nil
 }
 
 // GetKey reads the envelope object at bucket/key and parses it strictly (envelope.DecodeJSON).
@@ -142,6 +179,9 @@ func (s *Store) GetKey(ctx context.Context, bucket, key string) (*envelope.Envel
 	}
 	e, err := envelope.DecodeJSON(data)
 	if err != nil {
+		return nil, fmt.Errorf("blob: get s3://%s/%s: %w", bucket, key, err)
+	}
+	if err := checkMetadata(out.Metadata, e); err != nil {
 		return nil, fmt.Errorf("blob: get s3://%s/%s: %w", bucket, key, err)
 	}
 	return e, nil

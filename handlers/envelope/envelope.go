@@ -55,6 +55,21 @@ type Envelope struct {
 	CompressedLength int64     `json:"compressedLength"`
 	SHA256           string    `json:"sha256"` // hex SHA-256 of the raw body
 	Body             []byte    `json:"body"`   // compressed; base64 in JSON
+	// ScheduledAt is the time the schedule's run that fetched this was scheduled for (the
+	// run's identity: the store keeps one row per scheduled run); nil for a run started by
+	// hand, which keeps the per-fetch identity (source, fetchedAt, sha256).
+	ScheduledAt *time.Time `json:"scheduledAt,omitempty"`
+	// ExecutionID is the schedule's execution id of that run ("" when started by hand).
+	ExecutionID string `json:"executionId,omitempty"`
+}
+
+// RunTime is when the fetch's run belongs in time: its scheduled time, or for a run started
+// by hand its fetch time. Records mode orders fetches by it.
+func (e *Envelope) RunTime() time.Time {
+	if e.ScheduledAt != nil {
+		return *e.ScheduledAt
+	}
+	return e.FetchedAt
 }
 
 // Pointer refers to an S3 object that holds an Envelope's JSON.
@@ -67,6 +82,9 @@ type Pointer struct {
 	CompressedLength int64     `json:"compressedLength"`
 	Source           string    `json:"source"`
 	FetchedAt        time.Time `json:"fetchedAt"`
+	// ScheduledAt and ExecutionID are the envelope's (see Envelope).
+	ScheduledAt *time.Time `json:"scheduledAt,omitempty"`
+	ExecutionID string     `json:"executionId,omitempty"`
 }
 
 // Meta is the metadata Encode records next to the body.
@@ -75,6 +93,9 @@ type Meta struct {
 	FetchedAt   time.Time
 	Status      int
 	ContentType string
+	// ScheduledAt (zero: a run started by hand) and ExecutionID name the scheduled run.
+	ScheduledAt time.Time
+	ExecutionID string
 }
 
 // Compress gzip-compresses raw at Level with an empty gzip header. The output is deterministic.
@@ -106,7 +127,14 @@ func Encode(raw []byte, m Meta) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
+	var scheduled *time.Time
+	if !m.ScheduledAt.IsZero() {
+		at := m.ScheduledAt.UTC()
+		scheduled = &at
+	}
 	return &Envelope{
+		ScheduledAt:      scheduled,
+		ExecutionID:      m.ExecutionID,
 		Version:          Version,
 		Source:           m.Source,
 		FetchedAt:        m.FetchedAt.UTC(),

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -29,4 +30,36 @@ func NewSchedulerEvent(scheduleARN string, scheduled time.Time, executionID stri
 		"<aws.scheduler.execution-id>", executionID,
 		"<aws.scheduler.attempt-number>", strconv.Itoa(attempt),
 	).Replace(SchedulerInput))
+}
+
+// ScheduledRun identifies one run of the schedule: the time it was scheduled for and the
+// execution id Scheduler gave it. Every delivery of that run (a duplicated event, a retry, a
+// replay from the dead-letter queue) carries the same scheduled time, so the store keeps one
+// row per ScheduledRun.Time.
+type ScheduledRun struct {
+	Time        time.Time
+	ExecutionID string
+}
+
+// ParseScheduledRun reads the run a scheduled event serves: an event of SchedulerInput's
+// form (source SchedulerSource) whose scheduledTime Scheduler filled in. ok is false for
+// anything else — a run started by hand (any other event, or the input with its context
+// attributes still unreplaced) — which keeps its per-fetch identity.
+func ParseScheduledRun(raw []byte) (run ScheduledRun, ok bool) {
+	var ev struct {
+		Source        string `json:"source"`
+		ScheduledTime string `json:"scheduledTime"`
+		ExecutionID   string `json:"executionId"`
+	}
+	if json.Unmarshal(raw, &ev) != nil || ev.Source != SchedulerSource {
+		return ScheduledRun{}, false
+	}
+	at, err := time.Parse(time.RFC3339, ev.ScheduledTime)
+	if err != nil {
+		return ScheduledRun{}, false
+	}
+	if strings.HasPrefix(ev.ExecutionID, "<") { // not substituted: not Scheduler's
+		ev.ExecutionID = ""
+	}
+	return ScheduledRun{Time: at.UTC(), ExecutionID: ev.ExecutionID}, true
 }

@@ -29,3 +29,30 @@ func TestNewSchedulerEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestParseScheduledRun: the schedule's own event names its run; anything else is a run
+// started by hand.
+func TestParseScheduledRun(t *testing.T) {
+	at := time.Date(2026, 11, 25, 0, 50, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		raw  string
+		ok   bool
+		want ScheduledRun
+	}{
+		{"the schedule's event", string(NewSchedulerEvent("arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/lb", at, "d32c5kddcf5bb8c3", 1)),
+			true, ScheduledRun{Time: at, ExecutionID: "d32c5kddcf5bb8c3"}},
+		{"a retry of it (attempt 3)", string(NewSchedulerEvent("arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/lb", at, "d32c5kddcf5bb8c3", 3)),
+			true, ScheduledRun{Time: at, ExecutionID: "d32c5kddcf5bb8c3"}},
+		{"the Input unsubstituted (invoked by hand with it)", SchedulerInput, false, ScheduledRun{}},
+		{"an EventBridge rule's event", `{"source":"aws.events","detail-type":"Scheduled Event","time":"2026-11-25T00:50:00Z"}`, false, ScheduledRun{}},
+		{"an empty test event", `{}`, false, ScheduledRun{}},
+		{"not JSON", `run`, false, ScheduledRun{}},
+	}
+	for _, tc := range tests {
+		got, ok := ParseScheduledRun([]byte(tc.raw))
+		if ok != tc.ok || !got.Time.Equal(tc.want.Time) || got.ExecutionID != tc.want.ExecutionID {
+			t.Errorf("%s: %+v %v, want %+v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}

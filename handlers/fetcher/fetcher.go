@@ -87,8 +87,11 @@ func New(cfg Settings, s3 blob.S3API, logger *slog.Logger, metricsOut io.Writer)
 // Source returns the underlying HTTP source, e.g. to replace its clock in tests.
 func (f *Fetcher) Source() *source.Fetcher { return f.source }
 
-// FetchEnvelope fetches the source and encodes the body. The relay uses it directly.
-func (f *Fetcher) FetchEnvelope(ctx context.Context) (*envelope.Envelope, *source.Result, error) {
+// FetchEnvelope fetches the source and encodes the body for the invocation with requestEvent:
+// when that is the schedule's event, the envelope carries its run's scheduled time and
+// execution id (event.ParseScheduledRun), the identity the store keeps one row per; a run
+// started by hand has neither. The relay uses it directly.
+func (f *Fetcher) FetchEnvelope(ctx context.Context, requestEvent []byte) (*envelope.Envelope, *source.Result, error) {
 	if err := f.loadHeaders(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -96,11 +99,14 @@ func (f *Fetcher) FetchEnvelope(ctx context.Context) (*envelope.Envelope, *sourc
 	if err != nil {
 		return nil, nil, err
 	}
+	run, _ := event.ParseScheduledRun(requestEvent)
 	e, err := envelope.Encode(res.Body, envelope.Meta{
 		Source:      f.cfg.Source.Config.URL,
 		FetchedAt:   res.FetchedAt,
 		Status:      res.Status,
 		ContentType: res.ContentType,
+		ScheduledAt: run.Time,
+		ExecutionID: run.ExecutionID,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("fetcher: encode envelope: %w", err)
@@ -115,7 +121,7 @@ func (f *Fetcher) Handle(ctx context.Context, requestEvent json.RawMessage) (jso
 	requestID, functionARN := lambdaIdentity(ctx)
 	log := f.Logger // NewLogger adds the request id from ctx
 
-	e, res, err := f.FetchEnvelope(ctx)
+	e, res, err := f.FetchEnvelope(ctx, requestEvent)
 	if err != nil {
 		log.LogAttrs(ctx, slog.LevelError, "fetch failed", slog.String("error", err.Error()),
 			slog.Int64("durationMs", f.Now().Sub(start).Milliseconds()))

@@ -17,9 +17,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambdabridge/lambdabridge/handlers/blob/blobtest"
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
+	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/handlers/source"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -404,5 +407,70 @@ func TestLambdaIdentity(t *testing.T) {
 	}
 	if id, arn := lambdaIdentity(context.Background()); len(id) != 36 || !strings.HasSuffix(arn, ":$LATEST") {
 		t.Errorf("placeholders %s %s", id, arn)
+	}
+}
+
+// TestScheduledRunCopied: the fetcher copies the schedule's scheduled time and execution id
+// into the envelope (destination mode), the pointer and the S3 object's metadata (s3 mode,
+// whose writer never sees the schedule's event); an invocation by hand carries neither.
+func TestScheduledRunCopied(t *testing.T) {
+	scheduled := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	schedEvent := event.NewSchedulerEvent("arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/lb", scheduled, "exec-7", 2)
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		ev        string
+		scheduled bool
+	}{
+		{"destination, scheduled", map[string]string{"ASYNC_LIMIT_BYTES": "1048576"}, string(schedEvent), true},
+		{"destination, by hand", map[string]string{"ASYNC_LIMIT_BYTES": "1048576"}, testEvent, false},
+		{"s3 mode, scheduled", map[string]string{"MODE": "s3", "BUCKET": "lb-spill"}, string(schedEvent), true},
+		{"s3 mode, by hand", map[string]string{"MODE": "s3", "BUCKET": "lb-spill"}, `{}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, tc.env, []byte(`{"n":1}`), 200)
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: testRequestID, InvokedFunctionArn: testARN})
+			out, err := w.f.Handle(ctx, json.RawMessage(tc.ev))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e *envelope.Envelope
+			if w.f.cfg.Mode == ModeS3 {
+				var p envelope.Pointer
+				if err := json.Unmarshal(out, &p); err != nil {
+					t.Fatal(err)
+				}
+				if (p.ScheduledAt != nil) != tc.scheduled || p.ExecutionID != map[bool]string{true: "exec-7"}[tc.scheduled] {
+					t.Errorf("pointer run %v %q", p.ScheduledAt, p.ExecutionID)
+				}
+				head, err := w.f.Blob.Client.(*s3.Client).HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantMeta := map[string]string{}
+				if tc.scheduled {
+					wantMeta = map[string]string{"scheduled-time": "2026-11-25T09:30:00Z", "execution-id": "exec-7"}
+				}
+				for _, k := range []string{"scheduled-time", "execution-id"} {
+					if head.Metadata[k] != wantMeta[k] {
+						t.Errorf("object metadata %s = %q, want %q", k, head.Metadata[k], wantMeta[k])
+					}
+				}
+				if e, err = w.f.Blob.Get(ctx, &p); err != nil {
+					t.Fatal(err)
+				}
+			} else if e, err = envelope.DecodeJSON(out); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.scheduled {
+				if e.ScheduledAt != nil || e.ExecutionID != "" {
+					t.Errorf("a run by hand carries run %v %q", e.ScheduledAt, e.ExecutionID)
+				}
+				return
+			}
+			if e.ScheduledAt == nil || !e.ScheduledAt.Equal(scheduled) || e.ExecutionID != "exec-7" || !e.RunTime().Equal(scheduled) {
+				t.Errorf("envelope run %v %q, want %s exec-7", e.ScheduledAt, e.ExecutionID, scheduled)
+			}
+		})
 	}
 }

@@ -118,7 +118,7 @@ func NewFromEnv(ctx context.Context, getenv func(string) string, stdout io.Write
 // topology) and one log line. It returns what it stored, never the body.
 func (r *Relay) Handle(ctx context.Context, requestEvent json.RawMessage) (writer.Stored, error) {
 	start := r.now()
-	e, res, err := r.fetch.FetchEnvelope(ctx)
+	e, res, err := r.fetch.FetchEnvelope(ctx, requestEvent)
 	if err != nil {
 		r.log.LogAttrs(ctx, slog.LevelError, "fetch failed", slog.String("error", err.Error()), slog.Float64("durationMs", ms(r.now().Sub(start))))
 		return writer.Stored{}, fmt.Errorf("relay: %w", err)
@@ -151,6 +151,12 @@ func (r *Relay) Handle(ctx context.Context, requestEvent json.RawMessage) (write
 		slog.Float64("fetchMs", ms(fetched.Sub(start))), slog.Float64("storeMs", ms(r.now().Sub(fetched))),
 		slog.Float64("durationMs", ms(r.now().Sub(start))))
 	return writer.NewStored(e, sr), nil
+}
+
+// Setup handles the deploy's database-setup invocation (writer.Setup): ok is false for any
+// other payload.
+func (r *Relay) Setup(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	return writer.Setup(ctx, r.store, raw, r.log)
 }
 
 // Warm connects and migrates the schema at cold start when the store supports it. A failure

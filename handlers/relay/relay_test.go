@@ -257,3 +257,31 @@ func TestSettingsEnvRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestRelayDuplicateScheduledEvent: the relay copies the scheduled run into the envelope, so
+// a duplicated scheduled event (or a retry after a crash) fetches twice but stores once;
+// the next run is a row of its own.
+func TestRelayDuplicateScheduledEvent(t *testing.T) {
+	f := newFixture(t, 200, `{"n":1}`, nil)
+	run := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	ev := event.NewSchedulerEvent("arn:aws:scheduler:us-east-1:123456789012:schedule/default/lb", run, "exec-1", 1)
+	for i, want := range []bool{true, false} {
+		out, err := f.r.Handle(lambdaCtx(fmt.Sprintf("relay-req-%d", i)), json.RawMessage(ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.New != want || out.ScheduledAt == nil || !out.ScheduledAt.Equal(run) {
+			t.Fatalf("delivery %d: new %v run %v, want new %v run %s", i+1, out.New, out.ScheduledAt, want, run)
+		}
+	}
+	if n := f.rows(t); n != 1 {
+		t.Fatalf("%d rows after a duplicated scheduled event, want 1", n)
+	}
+	next := event.NewSchedulerEvent("arn:aws:scheduler:us-east-1:123456789012:schedule/default/lb", run.Add(10*time.Minute), "exec-2", 1)
+	if _, err := f.r.Handle(lambdaCtx("relay-req-next"), json.RawMessage(next)); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.rows(t); n != 2 {
+		t.Fatalf("%d rows after the next run, want 2", n)
+	}
+}

@@ -93,11 +93,14 @@ func upsertRecords(ctx context.Context, tx pgx.Tx, table string, elems []element
 		return 0, fmt.Errorf("records: copied %d of %d elements", n, len(elems))
 	}
 	t := ident(table)
+	// A row is replaced only by a run at least as new as the one that wrote it: the run time
+	// of a fetches row is its scheduled time, or its fetched_at for a run started by hand.
 	tag, err := tx.Exec(ctx, `INSERT INTO `+t+` AS r (key, doc, fetch_id, source, fetched_at)
 		SELECT DISTINCT ON (key) key, doc, $1, $2, $3 FROM lb_records_in ORDER BY key, ord DESC
 		ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc, fetch_id = EXCLUDED.fetch_id,
 			source = EXCLUDED.source, fetched_at = EXCLUDED.fetched_at, updated_at = now()
-		WHERE r.fetched_at <= EXCLUDED.fetched_at`, fetchID, e.Source, e.FetchedAt)
+		WHERE coalesce((SELECT coalesce(f.scheduled_at, f.fetched_at) FROM fetches f WHERE f.id = r.fetch_id), r.fetched_at) <= $4`,
+		fetchID, e.Source, e.FetchedAt, e.RunTime())
 	if err != nil {
 		return 0, fmt.Errorf("records: upsert into %s: %w", table, err)
 	}

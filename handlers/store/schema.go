@@ -33,6 +33,12 @@ var migrations = []string{
 		CONSTRAINT fetches_one_body CHECK ((body_json IS NULL) <> (body_bytes IS NULL))
 	)`,
 	`CREATE INDEX fetches_source_fetched_at ON fetches (source, fetched_at DESC)`,
+	// 3: the scheduled run a fetch served (its scheduled time and the schedule's execution
+	// id), null for a run started by hand.
+	`ALTER TABLE fetches ADD COLUMN scheduled_at timestamptz, ADD COLUMN execution_id text`,
+	// 4: one row per scheduled run: a duplicated scheduled event, a fetcher retried after a
+	// crash, a replayed run all fetch again, and only the first fetch stored is kept.
+	`CREATE UNIQUE INDEX fetches_scheduled_run ON fetches (source, scheduled_at) WHERE scheduled_at IS NOT NULL`,
 }
 
 // SchemaVersion is the schema version this package migrates to.

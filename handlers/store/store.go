@@ -2,12 +2,16 @@
 //
 // Schema: a schema_version table and ordered migrations applied idempotently at cold start
 // under pg_advisory_xact_lock (safe when several instances start at once). Table fetches holds
-// one row per distinct fetch, keyed by (source, fetched_at, sha256): the same record
-// delivered any number of times (Lambda's at-least-once delivery, retries, redrive) carries
-// the same envelope and so inserts one row (INSERT ... ON CONFLICT DO NOTHING), while two
-// fetches of identical bytes at different times stay two rows (the time series is kept).
-// The checksum is part of the key so that two different bodies stamped with the same time
-// can never silently collapse into one row.
+// one row per scheduled run, keyed by (source, scheduled_at), the run's scheduled time the
+// fetcher copies from the schedule's event into the envelope: a duplicated scheduled event,
+// a fetcher retried after a crash or a replayed run fetches again, and the first fetch stored
+// wins (INSERT ... ON CONFLICT DO NOTHING; the later ones are reported as already stored and
+// change nothing, records included). A run started by hand (no scheduled time) keeps the
+// per-fetch identity (source, fetched_at, sha256): the same record delivered any number of
+// times (Lambda's at-least-once delivery, retries, redrive) carries the same envelope and so
+// inserts one row, while two fetches of identical bytes at different times stay two rows (the
+// time series is kept). The checksum is part of that key so that two different bodies stamped
+// with the same time can never silently collapse into one row.
 //
 // Bodies that are valid JSON go into body_json (jsonb; PostgreSQL normalises whitespace and
 // key order, so the exact bytes are not kept — raw_length and sha256 describe the original);
@@ -17,9 +21,11 @@
 // Records mode (RECORDS_KEY set): the body must be a JSON array of objects; each element is
 // upserted into RECORDS_TABLE keyed by the text of its RECORDS_KEY field, in the same
 // transaction as the fetches row, through COPY into a temporary table and one
-// INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE. The newest fetch wins: a row is only
-// replaced by a fetch with the same or a later fetched_at, so a late redelivery of an older
-// fetch does not overwrite newer data; within one array the last element with a key wins.
+// INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE. The newest run wins: a row is only
+// replaced by a fetch whose run time (its scheduled time; for a run started by hand its
+// fetched_at) is the same or later than the run that wrote it, so a late redelivery or a
+// redriven or replayed older run does not overwrite newer data, even when its fetch happened
+// later; within one array the last element with a key wins.
 // Keys absent from a later fetch are not deleted. A redelivered fetch (fetches row already
 // present) skips the records entirely. A body that is not such an array is an error and
 // nothing is written.
@@ -233,26 +239,35 @@ func insertFetch(ctx context.Context, tx pgx.Tx, f Fetch, bt string) (id int64, 
 			bodyBytes = []byte{}
 		}
 	}
-	var reqID any
+	var reqID, execID any
 	if f.FetchRequestID != "" {
 		reqID = f.FetchRequestID
 	}
+	if e.ExecutionID != "" {
+		execID = e.ExecutionID
+	}
+	// No conflict target: either key (the scheduled run's, or the fetch's) makes a
+	// redelivery.
 	err = tx.QueryRow(ctx, `INSERT INTO fetches
-		(source, fetched_at, sha256, status, content_type, raw_length, compressed_length, body_json, body_bytes, delivered_as, fetch_request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
-		ON CONFLICT ON CONSTRAINT fetches_identity DO NOTHING
+		(source, fetched_at, sha256, status, content_type, raw_length, compressed_length, body_json, body_bytes, delivered_as, fetch_request_id,
+		 scheduled_at, execution_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
+		ON CONFLICT DO NOTHING
 		RETURNING id`,
 		e.Source, e.FetchedAt, e.SHA256, e.Status, e.ContentType, e.RawLength, e.CompressedLength,
-		bodyJSON, bodyBytes, f.DeliveredAs, reqID).Scan(&id)
+		bodyJSON, bodyBytes, f.DeliveredAs, reqID, e.ScheduledAt, execID).Scan(&id)
 	if err == nil {
 		return id, true, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, fmt.Errorf("insert fetches row: %w", err)
 	}
-	// Already stored: a redelivery. Report the existing row.
-	if err := tx.QueryRow(ctx, `SELECT id FROM fetches WHERE source = $1 AND fetched_at = $2 AND sha256 = $3`,
-		e.Source, e.FetchedAt, e.SHA256).Scan(&id); err != nil {
+	// Already stored: a redelivery, or another fetch of the same scheduled run. Report the
+	// existing row.
+	err = tx.QueryRow(ctx, `SELECT id FROM fetches WHERE source = $1 AND scheduled_at = $2
+		UNION ALL SELECT id FROM fetches WHERE source = $1 AND fetched_at = $3 AND sha256 = $4
+		LIMIT 1`, e.Source, e.ScheduledAt, e.FetchedAt, e.SHA256).Scan(&id)
+	if err != nil {
 		return 0, false, fmt.Errorf("find existing fetches row: %w", err)
 	}
 	return id, false, nil

@@ -441,3 +441,117 @@ func dataArray(b testing.TB, raw []byte) []byte {
 	}
 	return doc.Data
 }
+
+// scheduledFetch is a fetch of the scheduled run at scheduled, fetched at fetched.
+func scheduledFetch(t testing.TB, raw []byte, scheduled, fetched time.Time, exec string) Fetch {
+	t.Helper()
+	e, err := envelope.Encode(raw, envelope.Meta{Source: "https://api.example.com/items", FetchedAt: fetched, Status: 200,
+		ContentType: "application/json", ScheduledAt: scheduled, ExecutionID: exec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Fetch{Envelope: e, Raw: raw, DeliveredAs: "envelope"}
+}
+
+// TestOneRowPerScheduledRun: every fetch of one scheduled run (a duplicated scheduled event,
+// a fetcher retried after a crash, a replay) is one row, the first stored; runs started by
+// hand keep one row per distinct fetch.
+func TestOneRowPerScheduledRun(t *testing.T) {
+	run1, run2 := t0.Truncate(time.Minute), t0.Truncate(time.Minute).Add(10*time.Minute)
+	type put struct {
+		f   Fetch
+		new bool
+	}
+	tests := []struct {
+		name string
+		puts []put
+		rows int
+	}{
+		{"one run fetched twice (a duplicated scheduled event)", []put{
+			{scheduledFetch(t, []byte(`{"v":1}`), run1, run1.Add(time.Second), "e1"), true},
+			// The second fetch, a second later, got newer data: still the same run.
+			{scheduledFetch(t, []byte(`{"v":2}`), run1, run1.Add(2*time.Second), "e1"), false},
+		}, 1},
+		{"a replay of the run hours later, from the dead-letter queue", []put{
+			{scheduledFetch(t, []byte(`{"v":1}`), run1, run1.Add(time.Second), "e1"), true},
+			{scheduledFetch(t, []byte(`{"v":3}`), run1, run1.Add(3*time.Hour), "e1"), false},
+		}, 1},
+		{"the same delivery twice", []put{
+			{scheduledFetch(t, []byte(`{"v":1}`), run1, run1.Add(time.Second), "e1"), true},
+			{scheduledFetch(t, []byte(`{"v":1}`), run1, run1.Add(time.Second), "e1"), false},
+		}, 1},
+		{"two runs with identical bodies", []put{
+			{scheduledFetch(t, []byte(`{"v":1}`), run1, run1.Add(time.Second), "e1"), true},
+			{scheduledFetch(t, []byte(`{"v":1}`), run2, run2.Add(time.Second), "e2"), true},
+		}, 2},
+		{"two runs by hand of the same bytes at different times", []put{
+			{fetchOf(t, []byte(`{"v":1}`), t0), true},
+			{fetchOf(t, []byte(`{"v":1}`), t0.Add(time.Second)), true},
+		}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			url := testdb.New(t)
+			s := openStore(t, url, nil)
+			db := adminConn(t, url)
+			var firstID int64
+			for i, p := range tc.puts {
+				res, err := s.Put(context.Background(), p.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.New != p.new {
+					t.Errorf("put %d: new = %v, want %v", i+1, res.New, p.new)
+				}
+				if i == 0 {
+					firstID = res.ID
+				} else if !p.new && res.ID != firstID {
+					t.Errorf("put %d reports row %d, want the first row %d", i+1, res.ID, firstID)
+				}
+			}
+			if n := count(t, db, "fetches"); n != tc.rows {
+				t.Fatalf("%d rows, want %d", n, tc.rows)
+			}
+			// The first fetch stored wins: its body, its run and execution id.
+			first := tc.puts[0].f.Envelope
+			var sha, exec *string
+			var scheduled *time.Time
+			if err := db.QueryRow(context.Background(), `SELECT sha256, scheduled_at, execution_id FROM fetches WHERE id = $1`, firstID).Scan(&sha, &scheduled, &exec); err != nil {
+				t.Fatal(err)
+			}
+			if *sha != first.SHA256 || (scheduled == nil) != (first.ScheduledAt == nil) || (scheduled != nil && !scheduled.Equal(*first.ScheduledAt)) ||
+				(exec != nil && *exec != first.ExecutionID) {
+				t.Errorf("row %s %v %v, want the first fetch's %s %v %q", *sha, scheduled, exec, first.SHA256, first.ScheduledAt, first.ExecutionID)
+			}
+		})
+	}
+}
+
+// TestRecordsNewestRunWins: in records mode a run replaces a record only when it is at least
+// as new as the run that wrote it, by scheduled time: a redriven or replayed older run never
+// overwrites a newer run's record, even when its own fetch happened later.
+func TestRecordsNewestRunWins(t *testing.T) {
+	url := testdb.New(t)
+	s := recordsStore(t, url)
+	db := adminConn(t, url)
+	ctx := context.Background()
+	run1, run2 := t0.Truncate(time.Minute), t0.Truncate(time.Minute).Add(10*time.Minute)
+	// Run 2 is stored first (run 1's write failed and waits in the failure bucket).
+	if res, err := s.Put(ctx, scheduledFetch(t, []byte(`[{"id":"a","v":2}]`), run2, run2.Add(time.Second), "e2")); err != nil || res.Upserted != 1 {
+		t.Fatalf("run 2: %+v %v", res, err)
+	}
+	// Run 1 arrives an hour later (redriven, or replayed: fetched later than run 2): a new
+	// fetches row, but "a" keeps run 2's record; "b" is new.
+	res, err := s.Put(ctx, scheduledFetch(t, []byte(`[{"id":"a","v":1},{"id":"b","v":1}]`), run1, run2.Add(time.Hour), "e1"))
+	if err != nil || !res.New || res.Upserted != 1 {
+		t.Fatalf("run 1, late: %+v %v; want a new row and 1 upserted (only b)", res, err)
+	}
+	var doc string
+	if err := db.QueryRow(ctx, `SELECT doc::text FROM items WHERE key = 'a'`).Scan(&doc); err != nil || doc != `{"v": 2, "id": "a"}` {
+		t.Fatalf("a = %s (%v), want run 2's", doc, err)
+	}
+	// A later run replaces it.
+	if res, err := s.Put(ctx, scheduledFetch(t, []byte(`[{"id":"a","v":3}]`), run2.Add(10*time.Minute), run2.Add(2*time.Hour), "e3")); err != nil || res.Upserted != 1 {
+		t.Fatalf("run 3: %+v %v", res, err)
+	}
+}

@@ -58,13 +58,16 @@ type Stored struct {
 	BodyType  string    `json:"bodyType"`
 	Elements  int       `json:"elements,omitempty"`
 	Upserted  int64     `json:"upserted,omitempty"`
+	// ScheduledAt is the scheduled run the fetch served (nil: started by hand); New is false
+	// when that run was already stored by another fetch.
+	ScheduledAt *time.Time `json:"scheduledAt,omitempty"`
 }
 
 // NewStored describes the fetch e as stored by res, its source URL made safe to return.
 // The relay reports its store the same way.
 func NewStored(e *envelope.Envelope, res store.Result) Stored {
 	return Stored{ID: res.ID, New: res.New, Source: source.SafeURL(e.Source), FetchedAt: e.FetchedAt, SHA256: e.SHA256,
-		RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted}
+		RawLength: e.RawLength, BodyType: res.BodyType, Elements: res.Elements, Upserted: res.Upserted, ScheduledAt: e.ScheduledAt}
 }
 
 // Output is the writer's response: what it received and what it stored. It never contains
@@ -283,6 +286,39 @@ func OpenStore(ctx context.Context, sc store.Config) (*store.Store, error) {
 		}
 	}
 	return store.Open(ctx, sc)
+}
+
+// Setupper runs the one-time database setup (*store.Store).
+type Setupper interface {
+	Setup(ctx context.Context, adminUser, adminPassword string) (store.SetupResult, error)
+}
+
+// Setup handles the deploy's database-setup invocation (store.SetupEvent) for any storing
+// function: ok is false for any other payload, which is the handler's to process. The
+// admin's password arrives in the payload only; it is never logged nor kept.
+func Setup(ctx context.Context, st any, raw json.RawMessage, log *slog.Logger) (result any, ok bool, err error) {
+	ev, ok, err := store.ParseSetupEvent(raw)
+	if !ok {
+		return nil, false, nil
+	}
+	if err == nil {
+		s, can := st.(Setupper)
+		if !can {
+			return nil, true, errors.New("database setup: this store cannot run it")
+		}
+		var res store.SetupResult
+		if res, err = s.Setup(ctx, ev.AdminUser, ev.AdminPassword); err == nil {
+			log.Info("database setup done", "writer", res.Writer, "schemaVersion", res.SchemaVersion)
+			return res, true, nil
+		}
+	}
+	log.Error("database setup failed", "error", err.Error())
+	return nil, true, fmt.Errorf("database setup: %w", err)
+}
+
+// Setup handles the deploy's database-setup invocation (see the package function Setup).
+func (w *Writer) Setup(ctx context.Context, raw json.RawMessage) (any, bool, error) {
+	return Setup(ctx, w.Store, raw, w.logger())
 }
 
 // Warm connects and migrates the schema at cold start when the store supports it. A failure

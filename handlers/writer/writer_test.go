@@ -163,7 +163,7 @@ func fetchResponse(t *testing.T, e *env, mode, body string) []byte {
 // fetch GETs body from an httptest source through the fetcher logic and returns the envelope.
 func fetch(t *testing.T, body string) *envelope.Envelope {
 	t.Helper()
-	e, _, err := newFetcher(t, nil, "destination", body).FetchEnvelope(context.Background())
+	e, _, err := newFetcher(t, nil, "destination", body).FetchEnvelope(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

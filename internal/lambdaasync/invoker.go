@@ -11,7 +11,14 @@
 //   - on success the invocation record (condition "Success") goes to the onSuccess
 //     destination; when retries are exhausted or the event is too old, the record
 //     (condition "RetriesExhausted" or "EventAgeExceeded") goes to onFailure;
-//   - delivery is at least once: the same event can be delivered again even after success.
+//   - delivery is at least once: the same event can be delivered again even after success;
+//   - an event larger than the async payload limit is refused by the Invoke call itself
+//     (413, nothing queued), which for a Lambda destination is a delivery failure; a queue
+//     destination refuses a record over its maximum message size (SQSDestination), an S3
+//     destination takes any size (S3Destination).
+//
+// Scheduler reproduces EventBridge Scheduler in front of a queue: retries of an Invoke Lambda
+// refused, its dead-letter queue, and its at-least-once delivery.
 //
 // Time runs on an injectable Clock, so hours of retries take microseconds in tests.
 package lambdaasync
@@ -87,7 +94,14 @@ type Config struct {
 	MaximumEventAge time.Duration
 	// OnSuccess and OnFailure are optional destinations.
 	OnSuccess, OnFailure Destination
+	// MaxPayloadBytes is the async payload limit Lambda's Invoke enforces on an event (the
+	// price book's lambda.asyncPayloadLimit); 0 means no limit.
+	MaxPayloadBytes int64
 }
+
+// ErrPayloadTooLarge is wrapped by Invoke's error for an event over Config.MaxPayloadBytes:
+// Lambda refuses it (RequestEntityTooLargeException) and queues nothing.
+var ErrPayloadTooLarge = errors.New("payload too large for an asynchronous invocation")
 
 // DefaultConfig is Lambda's default event invoke config: 2 retries, 6 hours, no destinations.
 func DefaultConfig(functionARN string) Config {
@@ -194,9 +208,13 @@ func (iv *Invoker) count(f func(*Stats)) {
 
 // Invoke queues payload as an asynchronous invocation (InvocationType=Event) and processes it
 // to the end — retries, event age, destination — on the invoker's clock. It returns one
-// Result per delivery: the first, then any injected duplicates. The error is non-nil only
-// when ctx ends; every function outcome is reported in the Results.
+// Result per delivery: the first, then any injected duplicates. The error is non-nil when ctx
+// ends, or when Lambda refuses the event (over MaxPayloadBytes: ErrPayloadTooLarge, nothing
+// queued); every function outcome is reported in the Results.
 func (iv *Invoker) Invoke(ctx context.Context, payload []byte) ([]Result, error) {
+	if max := iv.cfg.MaxPayloadBytes; max > 0 && int64(len(payload)) > max {
+		return nil, fmt.Errorf("invoke %s: %w: %d bytes, over the limit of %d bytes (RequestEntityTooLargeException)", iv.cfg.FunctionARN, ErrPayloadTooLarge, len(payload), max)
+	}
 	id := iv.newID()
 	queued := iv.clock.Now()
 	iv.count(func(s *Stats) { s.Events++ })
@@ -218,7 +236,8 @@ func (iv *Invoker) Invoke(ctx context.Context, payload []byte) ([]Result, error)
 }
 
 // Send makes an Invoker a Lambda destination: the record becomes this function's async event.
-// Delivery into the queue cannot fail; what happens next is this invoker's business.
+// Delivery fails only when Lambda refuses the record (over MaxPayloadBytes); what happens
+// next is this invoker's business.
 func (iv *Invoker) Send(ctx context.Context, record []byte) error {
 	_, err := iv.Invoke(ctx, record)
 	return err

@@ -352,3 +352,30 @@ func TestRecordMatchesEventBuilder(t *testing.T) {
 		t.Fatalf("Route(failure record) = %v, want a FailureError for RetriesExhausted after 3 attempts", err)
 	}
 }
+
+// TestInvokeRefusesOversizedPayload: Lambda's Invoke refuses an event over the async payload
+// limit (nothing queued, no attempt); one at the limit runs. As a Lambda destination the
+// refusal is a delivery failure of the source's record.
+func TestInvokeRefusesOversizedPayload(t *testing.T) {
+	const limit = 1000
+	for _, tc := range []struct {
+		size    int
+		refused bool
+	}{{1000, false}, {1001, true}} {
+		clock := NewVirtualClock(t0)
+		fn := &script{outcomes: []string{"ok"}, clock: clock}
+		cfg := DefaultConfig("arn:aws:lambda:us-east-1:123456789012:function:writer")
+		cfg.MaxPayloadBytes = limit
+		iv, err := New(fn, cfg, WithClock(clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := iv.Invoke(context.Background(), make([]byte, tc.size))
+		if refused := errors.Is(err, ErrPayloadTooLarge); refused != tc.refused || (tc.refused && (len(res) != 0 || fn.calls != 0)) {
+			t.Errorf("%d bytes (limit %d): err %v, %d results, %d calls; want refused=%v", tc.size, limit, err, len(res), fn.calls, tc.refused)
+		}
+		if err := iv.Send(context.Background(), make([]byte, tc.size)); (err != nil) != tc.refused {
+			t.Errorf("%d bytes as a destination: %v, want refused=%v", tc.size, err, tc.refused)
+		}
+	}
+}

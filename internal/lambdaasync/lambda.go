@@ -26,20 +26,27 @@ type LambdaFunction struct {
 	Client LambdaInvoker
 	// Name is the function name or ARN; "function" for the emulator.
 	Name string
+	// Async invokes with InvocationType Event: Lambda queues the event (202) and runs it with
+	// its retries and destinations, as a schedule does; the response then carries nothing.
+	Async bool
 }
 
-// Invoke runs the function once (RequestResponse). A function error comes back as
-// Response.FunctionError: from the X-Amz-Function-Error header in AWS, or, as the emulator
-// sets no such header, from an error-object body ({"errorType","errorMessage"}) or the
-// emulator's 502 after a runtime crash. Other failures are system errors.
+// Invoke runs the function once (RequestResponse), or queues the event (Async). A function
+// error comes back as Response.FunctionError: from the X-Amz-Function-Error header in AWS, or,
+// as the emulator sets no such header, from an error-object body ({"errorType","errorMessage"})
+// or the emulator's 502 after a runtime crash. Other failures are system errors.
 func (f LambdaFunction) Invoke(ctx context.Context, requestID string, payload []byte) (Response, error) {
 	var opts []func(*lambda.Options)
 	if requestID != "" { // the emulator takes the invocation's request id from this header
 		opts = append(opts, lambda.WithAPIOptions(smithyhttp.SetHeaderValue("X-Amzn-RequestId", requestID)))
 	}
+	kind := types.InvocationTypeRequestResponse
+	if f.Async {
+		kind = types.InvocationTypeEvent
+	}
 	out, err := f.Client.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(f.Name),
-		InvocationType: types.InvocationTypeRequestResponse,
+		InvocationType: kind,
 		Payload:        payload,
 	}, opts...)
 	if err != nil {
@@ -48,6 +55,9 @@ func (f LambdaFunction) Invoke(ctx context.Context, requestID string, payload []
 			return Response{Payload: errorObject("Runtime.ExitError", err.Error()), FunctionError: "Unhandled"}, nil
 		}
 		return Response{}, fmt.Errorf("invoke %s: %w", f.Name, err)
+	}
+	if f.Async {
+		return Response{}, nil // queued: what happens next is Lambda's
 	}
 	if out.FunctionError != nil {
 		return Response{Payload: out.Payload, FunctionError: aws.ToString(out.FunctionError)}, nil

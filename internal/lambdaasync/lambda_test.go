@@ -61,3 +61,19 @@ func TestLambdaFunctionOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// TestLambdaFunctionAsync: an asynchronous invoke asks for InvocationType Event and takes
+// Lambda's 202 (queued) as success.
+func TestLambdaFunctionAsync(t *testing.T) {
+	var gotType string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotType = r.Header.Get("X-Amz-Invocation-Type")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	f := LambdaFunction{Client: NewEmulatorClient(srv.URL), Name: "fetcher", Async: true}
+	resp, err := f.Invoke(context.Background(), "", []byte(`{"scheduledTime":"2026-11-25T10:00:00Z"}`))
+	if err != nil || resp.FunctionError != "" || gotType != "Event" {
+		t.Fatalf("async invoke: %+v, %v; invocation type %q, want Event", resp, err, gotType)
+	}
+}

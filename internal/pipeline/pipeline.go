@@ -1,10 +1,14 @@
 // Package pipeline runs lambdabridge end to end on one machine, with AWS's asynchronous
-// semantics: a scheduled event goes into the scheduled function's async queue
+// semantics: the schedule (lambdaasync.Scheduler, with the deployed retry policy and
+// dead-letter queue) puts each run's event into the scheduled function's async queue
 // (internal/lambdaasync); in the destination topology the fetcher's onSuccess record goes
 // into the writer's queue; in the s3 topology the fetcher PUTs to a local S3 server whose
 // ObjectCreated notification goes into the writer's queue; in the relay topology one function
-// fetches and stores. Every function's onFailure destination is a dead-letter queue on a real
-// SQS-API server (fauxqs), which internal/redrive drains back into the writer.
+// fetches and stores. Each function's onFailure destination is where the planner routes it
+// (planner.Shape.FailureSink): the dead-letter queue on a real SQS-API server (fauxqs, with
+// the deployed queue's 262,144-byte maximum) or the failure bucket on the local S3 server.
+// Every size cap AWS enforces is enforced (the async payload limit, the queue's message
+// size). internal/redrive drains both back into the writer and starts missed runs again.
 //
 // The functions are the real handler packages: bootstraps under the Runtime Interface
 // Emulator (Emulator), or the same packages called in process (InProcess). Faults
@@ -30,7 +34,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -97,8 +100,14 @@ func (t Topology) Shape() (planner.Shape, error) {
 	return planner.Shape{}, fmt.Errorf("local topology %q: want destination, s3 or relay", t)
 }
 
-// Bucket is the local handoff bucket.
-const Bucket = "lambdabridge-local"
+// Bucket is the local handoff bucket, FailureBucket the local failure bucket.
+const (
+	Bucket        = "lambdabridge-local"
+	FailureBucket = "lambdabridge-local-failures"
+)
+
+// ScheduleARN names the local schedule in its events.
+const ScheduleARN = "arn:aws:scheduler:us-east-1:000000000000:schedule/default/lambdabridge-local"
 
 // Options configures a pipeline. Start from DefaultOptions.
 type Options struct {
@@ -124,6 +133,16 @@ type Options struct {
 	Faults FaultFunc
 	// Duplicates returns how many extra times an event is delivered (nil: never).
 	Duplicates func(fn, requestID string) int
+	// Refusals makes Lambda refuse the schedule's Invoke call attempt (1 = the first) for the
+	// run scheduled at a time (nil: never): the fault of a missed scheduled invocation. A run
+	// refused past the schedule's retries goes to the dead-letter queue.
+	Refusals func(scheduled time.Time, attempt int) bool
+	// ScheduleDuplicates returns how many extra times the schedule delivers a run's event
+	// (nil: never): a duplicated scheduled event.
+	ScheduleDuplicates func(scheduled time.Time) int
+	// FailuresToQueue routes every function's failures to the dead-letter queue, the design
+	// before the failure bucket, to show what it loses (drills only; infra never does).
+	FailuresToQueue bool
 	// Log receives one line per step (nil discards).
 	Log io.Writer
 	// SourceHeaders are secret request headers for the source: the pipeline keeps them in a
@@ -154,25 +173,29 @@ func asyncLimitToday() int64 {
 
 // Pipeline is a running local deployment.
 type Pipeline struct {
-	o        Options
-	log      io.Writer
-	s3       *S3
-	s3c      *s3.Client
-	sqs      *sqs.Client
-	DLQURL   string
-	sched    *lambdaasync.Invoker // the scheduled function's queue (fetcher or relay)
-	writerQ  *lambdaasync.Invoker // nil for relay
-	writerFn lambdaasync.Function // the writer as redrive invokes it (faults included)
-	relayFn  lambdaasync.Function // the relay, for redrive to run failed events again
-	stops    []func()
-	ledger   *Ledger
-	shape    planner.Shape // the parts o.Topology runs
+	o      Options
+	log    io.Writer
+	s3     *S3
+	s3c    *s3.Client
+	sqs    *sqs.Client
+	DLQURL string
+	// FailureBucket is the local failure bucket's name, "" when the shape has none.
+	FailureBucket string
+	scheduler     *lambdaasync.Scheduler
+	sched         *lambdaasync.Invoker // the scheduled function's queue (fetcher or relay)
+	writerQ       *lambdaasync.Invoker // nil for relay
+	writerFn      lambdaasync.Function // the writer as redrive invokes it (faults included)
+	relayFn       lambdaasync.Function // the relay, for redrive to run failed events again
+	stops         []func()
+	ledger        *Ledger
+	shape         planner.Shape // the parts o.Topology runs
 
 	// ssm is the local Parameter Store of o.SourceHeaders (nil without).
 	ssm *ssmlocal.Server
 
 	mu       sync.Mutex
 	runs     int
+	fired    []time.Time          // the scheduled time of every run fired
 	runStart time.Time            // Lambda-clock time the current run's event was queued
 	writes   []lambdaasync.Result // writer deliveries of the current run
 }
@@ -206,24 +229,38 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	sdk := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 	p.secretHeaders(&o, sdk)
 	bucket := ""
-	if needS3 {
-		if p.s3, err = NewS3(Bucket, blob.DefaultPrefix); err != nil {
+	if needS3 || shape.NeedsFailureBucket() {
+		var others []string
+		if shape.NeedsFailureBucket() {
+			others, p.FailureBucket = []string{FailureBucket}, FailureBucket
+		}
+		if p.s3, err = NewS3(Bucket, blob.DefaultPrefix, others...); err != nil {
 			return nil, err
 		}
 		p.stops = append(p.stops, p.s3.Close)
-		p.s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(p.s3.URL()), UsePathStyle: true,
-			Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+		p.s3c = p.s3.Client()
+	}
+	if needS3 {
 		sdk["AWS_ENDPOINT_URL_S3"] = p.s3.URL()
 		bucket = Bucket
 	}
 	p.sqs = sqslocal.NewClient(o.SQSEndpoint)
 	qname := "lambdabridge-local-dlq-" + randomHex(4)
-	out, err := p.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(qname)})
+	// The deployed queue's maximum message size (infra sets it): a larger failure record is
+	// refused, as SQS refuses it.
+	out, err := p.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(qname),
+		Attributes: map[string]string{string(types.QueueAttributeNameMaximumMessageSize): strconv.Itoa(planner.DLQMaxMessageBytes)}})
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: create dead-letter queue on %s: %w", o.SQSEndpoint, err)
 	}
 	p.DLQURL = aws.ToString(out.QueueUrl)
-	dlq := lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL}
+	dlq := lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL, MaxMessageBytes: planner.DLQMaxMessageBytes}
+	onFailure := func(r planner.Role) lambdaasync.Destination {
+		if shape.FailureSink(r) == planner.FailureBucket && !o.FailuresToQueue {
+			return lambdaasync.S3Destination{Client: p.s3c, Bucket: FailureBucket}
+		}
+		return dlq
+	}
 
 	fetch := fetcher.NewSettings(o.Source.Config.URL, o.AsyncLimitBytes)
 	fetch.Source, fetch.Bucket, fetch.KeyPrefix, fetch.ForcePathStyle = o.Source, bucket, blob.DefaultPrefix, needS3
@@ -234,8 +271,29 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	db := store.Config{URL: o.DatabaseURL}
 	write := writer.Settings{Store: db, Bucket: bucket, ForcePathStyle: needS3}
 
-	asyncCfg := func(name string) lambdaasync.Config {
-		return lambdaasync.Config{FunctionARN: ARN(name), MaximumRetryAttempts: o.MaxRetries, MaximumEventAge: o.MaxEventAge, OnFailure: dlq}
+	asyncCfg := func(r planner.Role) lambdaasync.Config {
+		return lambdaasync.Config{FunctionARN: ARN(string(r)), MaximumRetryAttempts: o.MaxRetries, MaximumEventAge: o.MaxEventAge,
+			OnFailure: onFailure(r), MaxPayloadBytes: o.AsyncLimitBytes}
+	}
+	// The schedule, as infra deploys it: retries of a refused Invoke, then the dead-letter queue.
+	schedule := func(target lambdaasync.Target) error {
+		opts := []lambdaasync.SchedulerOption{lambdaasync.WithSchedulerClock(o.Clock)}
+		if o.Refusals != nil {
+			opts = append(opts, lambdaasync.WithRefusals(func(at time.Time, attempt int) error {
+				if o.Refusals(at, attempt) {
+					return errors.New("injected fault: Lambda refused the schedule's Invoke (TooManyRequestsException)")
+				}
+				return nil
+			}))
+		}
+		if o.ScheduleDuplicates != nil {
+			opts = append(opts, lambdaasync.WithSchedulerDuplicates(o.ScheduleDuplicates))
+		}
+		var err error
+		p.scheduler, err = lambdaasync.NewScheduler(target, lambdaasync.SchedulerConfig{ScheduleARN: ScheduleARN,
+			MaximumRetryAttempts: planner.SchedulerRetryAttempts, MaximumEventAge: planner.SchedulerMaxEventAgeSeconds * time.Second,
+			DeadLetter: dlq}, opts...)
+		return err
 	}
 	queueOpts := func(name string) []lambdaasync.Option {
 		opts := []lambdaasync.Option{lambdaasync.WithClock(o.Clock)}
@@ -250,32 +308,33 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		if p.relayFn, err = p.start(ctx, specOf(planner.Relay, merge(sdk, rs.Env()))); err != nil {
 			return nil, err
 		}
-		if p.sched, err = lambdaasync.New(p.relayFn, asyncCfg("relay"), queueOpts("relay")...); err != nil {
+		if p.sched, err = lambdaasync.New(p.relayFn, asyncCfg(planner.Relay), queueOpts("relay")...); err != nil {
 			return nil, err
 		}
-		return p, nil
+		return p, schedule(p.sched)
 	}
 
 	if p.writerFn, err = p.start(ctx, specOf(planner.Writer, merge(sdk, write.Env()))); err != nil {
 		return nil, err
 	}
-	if p.writerQ, err = lambdaasync.New(p.writerFn, asyncCfg("writer"), queueOpts("writer")...); err != nil {
+	if p.writerQ, err = lambdaasync.New(p.writerFn, asyncCfg(planner.Writer), queueOpts("writer")...); err != nil {
 		return nil, err
 	}
 	fn, err := p.start(ctx, specOf(planner.Fetcher, merge(sdk, fetch.Env())))
 	if err != nil {
 		return nil, err
 	}
-	cfg := asyncCfg("fetcher")
+	cfg := asyncCfg(planner.Fetcher)
 	if shape.OnSuccess(planner.Fetcher) == planner.Writer {
-		cfg.OnSuccess = lambdaasync.PayloadLimit(writerDestination{p}, o.AsyncLimitBytes)
+		// The writer's queue refuses a record over the async payload limit, as Lambda does.
+		cfg.OnSuccess = writerDestination{p}
 	} else {
 		fn = p.notifyAfter(fn)
 	}
 	if p.sched, err = lambdaasync.New(fn, cfg, queueOpts("fetcher")...); err != nil {
 		return nil, err
 	}
-	return p, nil
+	return p, schedule(p.sched)
 }
 
 // specOf is the function of role r: its bootstrap package, its environment, and the timeout
@@ -358,34 +417,53 @@ type Run struct {
 	N     int
 	At    time.Time
 	Event []byte
-	// Scheduled are the deliveries of the schedule event to the fetcher (or relay).
+	// Firing is how the schedule started the run (refusals, retries, dead letter).
+	Firing lambdaasync.Firing
+	// Scheduled are the deliveries of the schedule event to the fetcher (or relay):
+	// duplicates included, none when the run could not be started.
 	Scheduled []lambdaasync.Result
 	// Writes are the writer deliveries this run caused (destination records, S3 notifications).
 	Writes []lambdaasync.Result
 }
 
-// Run sends one EventBridge scheduled event for time at into the scheduled function's async
-// queue and processes everything that follows, on the pipeline's clock.
+// Run fires the schedule for time at: the schedule invokes the scheduled function
+// asynchronously with its event (event.SchedulerInput, as deployed), retrying an Invoke
+// Lambda refuses and dead-lettering the run past its retries, and everything that follows is
+// processed, on the pipeline's clock.
 func (p *Pipeline) Run(ctx context.Context, at time.Time) (Run, error) {
 	p.mu.Lock()
 	p.runs++
 	n := p.runs
+	p.fired = append(p.fired, at)
 	p.writes = nil
 	p.runStart = p.o.Clock.Now()
 	p.mu.Unlock()
-	// What the deployed EventBridge Scheduler schedule sends (infra sets event.SchedulerInput).
-	ev := event.NewSchedulerEvent("arn:aws:scheduler:us-east-1:000000000000:schedule/default/lambdabridge-local",
-		at, uuid()[:16], 1)
-	fmt.Fprintf(p.log, "run %d at %s: EventBridge Scheduler event (%d bytes) -> %s queue\n", n, at.UTC().Format(time.RFC3339), len(ev), p.scheduledName())
-	res, err := p.sched.Invoke(ctx, ev)
-	for _, r := range res {
+	fmt.Fprintf(p.log, "run %d at %s: EventBridge Scheduler -> %s queue\n", n, at.UTC().Format(time.RFC3339), p.scheduledName())
+	f, err := p.scheduler.Fire(ctx, at)
+	if f.Refused > 0 {
+		fmt.Fprintf(p.log, "  schedule Lambda refused %d of %d Invoke calls\n", f.Refused, f.Attempts)
+	}
+	switch {
+	case f.DeadLettered:
+		fmt.Fprintf(p.log, "  schedule run not started: event (%d bytes) -> dead-letter queue\n", len(f.Event))
+	case f.Dropped:
+		fmt.Fprintf(p.log, "  schedule run not started and LOST: %v\n", f.DeadLetterErr)
+	}
+	for _, r := range f.Results {
 		p.logResult(p.scheduledName(), r)
 	}
 	p.mu.Lock()
-	run := Run{N: n, At: at, Event: ev, Scheduled: res, Writes: p.writes}
+	run := Run{N: n, At: at, Event: f.Event, Firing: f, Scheduled: f.Results, Writes: p.writes}
 	p.writes = nil
 	p.mu.Unlock()
 	return run, err
+}
+
+// Fired returns the scheduled time of every run fired so far, in order.
+func (p *Pipeline) Fired() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.fired...)
 }
 
 func (p *Pipeline) scheduledName() string { return string(p.shape.Scheduled()) }
@@ -396,7 +474,7 @@ func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
 		line += fmt.Sprintf(", %d throttle(s)", r.SystemErrors)
 	}
 	if r.Condition != event.ConditionSuccess {
-		line += fmt.Sprintf(" -> onFailure: record %d bytes -> dead-letter queue", len(r.Record))
+		line += fmt.Sprintf(" -> onFailure: record %d bytes -> %s", len(r.Record), p.shape.FailureSink(planner.Role(fn)))
 	}
 	if r.DestinationErr != nil {
 		line += fmt.Sprintf("; DELIVERY FAILED: %v", r.DestinationErr)
@@ -404,15 +482,47 @@ func (p *Pipeline) logResult(fn string, r lambdaasync.Result) {
 	fmt.Fprintln(p.log, line)
 }
 
-// Redrive drains the dead-letter queue into the writer (internal/redrive); in the relay
-// topology it runs failed schedule events again through the relay. A message that fails
-// again is hidden for one second (real time), then visible to the next Redrive.
-func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) {
+// Redrive drains the dead-letter queue and the failure bucket into the writer
+// (internal/redrive), as cmd/redrive --writer does; in the relay topology it runs failed and
+// missed schedule events again through the relay (--relay). In the other topologies failed
+// fetches and missed runs stay (see Replay). A message that fails again is hidden for one
+// second (real time), then visible to the next Redrive.
+func (p *Pipeline) Redrive(ctx context.Context) (redrive.Counts, error) { return p.redrive(ctx, false) }
+
+// Replay is Redrive that also starts failed fetches and missed runs again through the
+// fetcher, asynchronously, with their own schedule events (cmd/redrive --fetcher): each is
+// then stored under its scheduled time.
+func (p *Pipeline) Replay(ctx context.Context) (redrive.Counts, error) { return p.redrive(ctx, true) }
+
+func (p *Pipeline) redrive(ctx context.Context, replay bool) (redrive.Counts, error) {
 	r := &redrive.Redriver{Queue: p.sqs, QueueURL: p.DLQURL, Writer: p.writerFn, Wait: 0, Visibility: time.Second, Log: prefixWriter{p.log, "  redrive  "}}
-	if p.shape.SingleFunction() {
+	if p.FailureBucket != "" {
+		r.Objects, r.Bucket = p.s3c, p.FailureBucket
+	}
+	switch {
+	case p.shape.SingleFunction():
 		r.Rerun = p.relayFn
+	case replay:
+		// An asynchronous invoke of the fetcher: Lambda queues the event (its queue then
+		// retries and dead-letters it as any other); refused only when too large.
+		r.Replay = lambdaasync.FunctionFunc(func(ctx context.Context, _ string, payload []byte) (lambdaasync.Response, error) {
+			_, err := p.sched.Invoke(ctx, payload)
+			return lambdaasync.Response{}, err
+		})
 	}
 	return r.Run(ctx, 0)
+}
+
+// FailureObjects counts the failure records waiting in the failure bucket (0 without one).
+func (p *Pipeline) FailureObjects(ctx context.Context) (int, error) {
+	if p.FailureBucket == "" {
+		return 0, nil
+	}
+	out, err := p.s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(p.FailureBucket), Prefix: aws.String(planner.FailureKeyPrefix)})
+	if err != nil {
+		return 0, fmt.Errorf("failure bucket: %w", err)
+	}
+	return len(out.Contents), nil
 }
 
 // DLQDepth is the number of messages visible plus in flight in the dead-letter queue.
@@ -429,6 +539,9 @@ func (p *Pipeline) DLQDepth(ctx context.Context) (int, error) {
 
 // Ledger is what the pipeline saw handed to the writer.
 func (p *Pipeline) Ledger() *Ledger { return p.ledger }
+
+// ScheduleStats returns the schedule's counters.
+func (p *Pipeline) ScheduleStats() lambdaasync.SchedulerStats { return p.scheduler.Stats() }
 
 // Stats returns the scheduled function's and the writer's queue counters.
 func (p *Pipeline) Stats() (scheduled, writer lambdaasync.Stats) {
@@ -552,9 +665,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func uuid() string {
-	h := randomHex(16)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,15 +11,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/lambdabridge/lambdabridge/internal/s3local"
 )
 
 // S3 is a local S3-protocol server (gofakes3, in process) that, like S3 with an
 // ObjectCreated notification to a Lambda function, records every object PUT under a prefix
 // so the pipeline can invoke the writer with the S3 event notification.
 type S3 struct {
-	srv    *httptest.Server
+	srv    *s3local.Server
 	Bucket string
 	prefix string
 
@@ -29,26 +29,31 @@ type S3 struct {
 	puts    int
 }
 
-// NewS3 starts the server with one bucket; notifications fire for keys under prefix.
-func NewS3(bucket, prefix string) (*S3, error) {
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		return nil, fmt.Errorf("local s3: create bucket %s: %w", bucket, err)
-	}
+// NewS3 starts the server with the handoff bucket and any others (the failure bucket);
+// notifications fire for keys under prefix in the handoff bucket.
+func NewS3(bucket, prefix string, others ...string) (*S3, error) {
 	s := &S3{Bucket: bucket, prefix: prefix}
-	inner := gofakes3.New(backend).Server()
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		inner.ServeHTTP(rec, r)
-		if r.Method == http.MethodPut && rec.status == http.StatusOK && isObjectPut(r.URL.Query()) {
-			s.notePut(r)
-		}
-	}))
+	srv, err := s3local.Start(func(inner http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := &statusRecorder{ResponseWriter: w, status: 200}
+			inner.ServeHTTP(rec, r)
+			if r.Method == http.MethodPut && rec.status == http.StatusOK && isObjectPut(r.URL.Query()) {
+				s.notePut(r)
+			}
+		})
+	}, append([]string{bucket}, others...)...)
+	if err != nil {
+		return nil, err
+	}
+	s.srv = srv
 	return s, nil
 }
 
 // URL is the endpoint (path-style) for AWS_ENDPOINT_URL_S3.
-func (s *S3) URL() string { return s.srv.URL }
+func (s *S3) URL() string { return s.srv.URL() }
+
+// Client is an S3 client for this server.
+func (s *S3) Client() *s3.Client { return s.srv.Client() }
 
 // Close stops the server.
 func (s *S3) Close() { s.srv.Close() }

@@ -27,7 +27,17 @@ const (
 	// Huge answers 200 with valid JSON that compresses badly: HugeBytes of random base64,
 	// too big for a destination record even gzipped (see HugeBytes).
 	Huge
+	// Large answers 200 with valid JSON of LargeBytes of random base64: a record that fits
+	// the 1 MiB limit but is over the dead-letter queue's 262,144 B (see LargeBytes).
+	Large
 )
+
+// LargeBytes is the raw size of a Large response: 800,000 characters of random base64 gzip
+// to about 600,000 bytes (6 bits of entropy per character: 800,000 × 6/8), which the
+// envelope's base64 makes about 800,000 bytes again: a destination record of about 802 KB,
+// under the usable 996,148 B of the 1 MiB limit, and its failure record far over the
+// dead-letter queue's 262,144 B.
+const LargeBytes = 800_000
 
 // HugeBytes is the raw size of a Huge response: 1.5 MB of random base64 gzips to about
 // 1.125 MB (6 bits of entropy per 8-bit character: 1.5 MB × 6/8), which the envelope's base64
@@ -36,7 +46,7 @@ const HugeBytes = 1_500_000
 
 // String names the mode.
 func (m SourceMode) String() string {
-	return [...]string{"healthy", "http-500", "hang", "garbage", "huge"}[m]
+	return [...]string{"healthy", "http-500", "hang", "garbage", "huge", "large"}[m]
 }
 
 // Source is the third-party HTTP source, served locally, whose behaviour a test can change.
@@ -113,8 +123,12 @@ func (s *Source) serve(w http.ResponseWriter, r *http.Request) {
 	case Garbage:
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<html><body>502 Bad Gateway (cached error page)</body></html>")
-	case Huge:
-		b := make([]byte, HugeBytes*3/4)
+	case Huge, Large:
+		size := HugeBytes
+		if mode == Large {
+			size = LargeBytes
+		}
+		b := make([]byte, size*3/4)
 		_, _ = rand.Read(b)
 		w.Header().Set("Content-Type", "application/json")
 		doc, _ := json.Marshal(map[string]string{"blob": base64.StdEncoding.EncodeToString(b)})

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdabridge/lambdabridge/handlers/blob"
+	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -154,6 +156,21 @@ func TestSourceModes(t *testing.T) {
 	if _, body, _ := get(); len(body) != 1_500_011 {
 		t.Errorf("huge mode answered %d bytes, want 1,500,011", len(body))
 	}
+	s.SetMode(Large)
+	// 800,000 × 3/4 = 600,000 random bytes, base64 800,000 chars, + 11 bytes of JSON.
+	body := func() string { _, b, _ := get(); return b }()
+	if len(body) != 800_011 {
+		t.Errorf("large mode answered %d bytes, want 800,011", len(body))
+	}
+	// It gzips to about 6/8 of that (random base64): a record over the queue's 262,144 B and
+	// under the usable 996,148 B of the 1 MiB limit.
+	e, err := envelope.Encode([]byte(body), envelope.Meta{Source: s.URL(), FetchedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := planner.RecordBytes(e.CompressedLength); e.CompressedLength < 590_000 || e.CompressedLength > 610_000 || rec > planner.UsableRecordBytes(1<<20) || rec < 2*planner.DLQMaxMessageBytes {
+		t.Errorf("large body compresses to %d bytes (record %d), want about 600,000", e.CompressedLength, rec)
+	}
 	s.SetMode(Hang)
 	if _, _, err := get(); err == nil || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "Timeout") {
 		t.Errorf("hang mode: err = %v, want a client timeout", err)
@@ -161,5 +178,31 @@ func TestSourceModes(t *testing.T) {
 	hits := s.Hits()
 	if hits[Healthy] != 2 || hits[Error500] != 1 || hits[Hang] != 1 {
 		t.Errorf("hits %v", hits)
+	}
+}
+
+// TestS3NotificationBound: the writer's event in an object handoff, an S3 notification of one
+// handoff object under blob's key form, stays within planner.S3EventBytes, the bound on which
+// the planner routes the writer's failures to the dead-letter queue.
+func TestS3NotificationBound(t *testing.T) {
+	s, err := NewS3(Bucket, blob.DefaultPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e, err := envelope.Encode([]byte(`{"n":1}`), envelope.Meta{Source: "https://api.example.com/v1/data.json", FetchedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &blob.Store{Client: s.Client(), Bucket: Bucket}
+	if _, err := st.Put(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := s.Notifications()
+	if err != nil || len(notes) != 1 {
+		t.Fatalf("%d notifications (%v), want 1", len(notes), err)
+	}
+	if n := len(notes[0]); n > planner.S3EventBytes {
+		t.Errorf("notification of %d bytes, over planner.S3EventBytes (%d)", n, planner.S3EventBytes)
 	}
 }

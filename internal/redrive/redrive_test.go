@@ -1,19 +1,24 @@
 package redrive
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lambdabridge/lambdabridge/handlers/envelope"
 	"github.com/lambdabridge/lambdabridge/handlers/event"
 	"github.com/lambdabridge/lambdabridge/internal/lambdaasync"
+	"github.com/lambdabridge/lambdabridge/internal/s3local"
 	"github.com/lambdabridge/lambdabridge/internal/sqslocal"
 )
 
@@ -71,6 +76,7 @@ func TestClassify(t *testing.T) {
 		{"writer failure record of a bare envelope", failureRecord(t, "writer", env), WriterInput, env},
 		{"fetcher failure record -> schedule event, nothing to write", failureRecord(t, "fetcher", []byte(scheduleEvent)), FetchFailure, []byte(scheduleEvent)},
 		{"fetcher failure record of the stack schedule's own Input", failureRecord(t, "fetcher", schedulerInput), FetchFailure, schedulerInput},
+		{"the schedule's own dead letter: a run it could not start", schedulerInput, MissedRun, schedulerInput},
 		{"success record put on the queue directly", rec, WriterInput, rec},
 		{"bare envelope put on the queue directly", env, WriterInput, env},
 		{"not JSON", []byte("hello"), Unreadable, nil},
@@ -218,5 +224,113 @@ func TestRunRerunsRelayEvents(t *testing.T) {
 	// 2 received: 1 re-run and deleted, 1 re-run that failed and is left.
 	if want := (Counts{Received: 2, Rerun: 1, FetchFailures: 1}); c != want || len(reruns) != 2 {
 		t.Fatalf("counts %+v (re-runs %d), want %+v and 2 re-runs", c, len(reruns), want)
+	}
+}
+
+// put sends each body to the queue.
+func put(t *testing.T, srv *sqslocal.Server, url string, bodies ...[]byte) {
+	t.Helper()
+	for _, b := range bodies {
+		if _, err := srv.Client().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(b))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRunDrainsTheFailureBucket: failure records too large for the queue wait in the failure
+// bucket under Lambda's keys; redrive hands each one's requestPayload to the writer and
+// deletes only the objects whose input was stored, with the queue's messages alongside.
+func TestRunDrainsTheFailureBucket(t *testing.T) {
+	const bucket = "failures"
+	s3srv := s3local.New(t, bucket)
+	srv, url := sqslocal.NewQueue(t, "dlq")
+	ctx := context.Background()
+	big := successRecord(t, `{"blob":"`+strings.Repeat("x", 700_000)+`"}`) // a 700 KB body: a record over 256 KiB
+	poison := successRecord(t, `{"n":"poison"}`)
+	objects := map[string][]byte{
+		lambdaasync.FailureKey("lambdabridge-dev-writer", at, "a"): failureRecord(t, "writer", big),
+		lambdaasync.FailureKey("lambdabridge-dev-writer", at, "b"): failureRecord(t, "writer", poison),
+		"elsewhere/not-a-failure-record":                           []byte("ignored: not under aws/lambda/async/"),
+	}
+	for k, b := range objects {
+		if _, err := s3srv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	small := mustEnvelope(t, `{"n":1}`)
+	put(t, srv, url, failureRecord(t, "fetcher", small))
+	var written [][]byte
+	writer := lambdaasync.FunctionFunc(func(_ context.Context, _ string, p []byte) (lambdaasync.Response, error) {
+		if bytes.Equal(p, poison) {
+			return lambdaasync.Response{Payload: []byte(`{"errorMessage":"db down"}`), FunctionError: "Unhandled"}, nil
+		}
+		written = append(written, p)
+		return lambdaasync.Response{Payload: []byte(`{}`)}, nil
+	})
+	r := &Redriver{Queue: srv.Client(), QueueURL: url, Objects: s3srv.Client(), Bucket: bucket, Writer: writer, Visibility: time.Second}
+	c, err := r.Run(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 read: the queue's message and the bucket's 2 records; 2 stored, the poison left.
+	if want := (Counts{Received: 3, Redriven: 2, WriterFailed: 1}); c != want {
+		t.Fatalf("counts %+v, want %+v", c, want)
+	}
+	if len(written) != 2 || !bytes.Equal(written[0], small) || !bytes.Equal(written[1], big) {
+		t.Errorf("writer got %d inputs, want the queue's then the big record", len(written))
+	}
+	left, err := s3srv.Client().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range left.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	sort.Strings(keys)
+	if want := []string{lambdaasync.FailureKey("lambdabridge-dev-writer", at, "b"), "elsewhere/not-a-failure-record"}; !slices.Equal(keys, want) {
+		t.Errorf("left in the bucket %v, want %v", keys, want)
+	}
+}
+
+// TestRunStartsMissedRunsAgain: the schedule's dead letters (runs it could not start) and the
+// fetcher's failed runs are left in the queue without a function to start them; with Replay
+// (the fetcher, asynchronously) each is started again with its own event and deleted.
+func TestRunStartsMissedRunsAgain(t *testing.T) {
+	missed := event.NewSchedulerEvent("arn:aws:scheduler:us-east-1:123456789012:schedule/default/lb", at.Add(10*time.Minute), "e2", 3)
+	failed := failureRecord(t, "fetcher", schedulerInput)
+	for _, tc := range []struct {
+		name   string
+		replay bool
+		want   Counts
+	}{
+		{"no function to start them", false, Counts{Received: 2, FetchFailures: 1, MissedRuns: 1}},
+		{"replayed through the fetcher", true, Counts{Received: 2, Rerun: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, url := sqslocal.NewQueue(t, "dlq")
+			put(t, srv, url, missed, failed)
+			var replayed []string
+			r := &Redriver{Queue: srv.Client(), QueueURL: url, Visibility: time.Second}
+			if tc.replay {
+				r.Replay = lambdaasync.FunctionFunc(func(_ context.Context, _ string, p []byte) (lambdaasync.Response, error) {
+					replayed = append(replayed, string(p))
+					return lambdaasync.Response{}, nil // 202: queued
+				})
+			}
+			c, err := r.Run(context.Background(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c != tc.want {
+				t.Fatalf("counts %+v, want %+v", c, tc.want)
+			}
+			sort.Strings(replayed)
+			want := []string{string(missed), string(schedulerInput)}
+			sort.Strings(want)
+			if tc.replay && !slices.Equal(replayed, want) {
+				t.Errorf("replayed %q, want each run's own schedule event", replayed)
+			}
+		})
 	}
 }

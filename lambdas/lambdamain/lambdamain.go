@@ -18,11 +18,24 @@ import (
 const WarmTimeout = 10 * time.Second
 
 // Handler is what a bootstrap's build function returns: the invocation handler, a best-effort
-// cold-start warm-up (may be nil) and the release of its resources (may be nil).
+// cold-start warm-up (may be nil), the release of its resources (may be nil) and the
+// deploy's database setup (may be nil: ok false lets Handle have the payload).
 type Handler[Out any] struct {
 	Handle func(context.Context, json.RawMessage) (Out, error)
 	Warm   func(context.Context)
 	Close  func()
+	Setup  func(context.Context, json.RawMessage) (result any, ok bool, err error)
+}
+
+// Dispatch is the function the runtime invokes: the setup's when it takes the payload,
+// Handle's otherwise.
+func (h Handler[Out]) Dispatch(ctx context.Context, raw json.RawMessage) (any, error) {
+	if h.Setup != nil {
+		if res, ok, err := h.Setup(ctx, raw); ok {
+			return res, err
+		}
+	}
+	return h.Handle(ctx, raw)
 }
 
 // Start builds the handler with build, warms it within WarmTimeout and starts the Lambda
@@ -48,5 +61,5 @@ func Start[Out any](name string, build func(ctx context.Context) (Handler[Out], 
 		h.Warm(warmCtx)
 		cancel()
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(h.Dispatch)
 }

@@ -20,6 +20,6 @@ func main() {
 		if err != nil {
 			return lambdamain.Handler[writer.Stored]{}, err
 		}
-		return lambdamain.Handler[writer.Stored]{Handle: r.Handle, Warm: r.Warm, Close: closeStore}, nil
+		return lambdamain.Handler[writer.Stored]{Handle: r.Handle, Warm: r.Warm, Close: closeStore, Setup: r.Setup}, nil
 	})
 }

@@ -18,6 +18,6 @@ func main() {
 		if err != nil {
 			return lambdamain.Handler[writer.Output]{}, err
 		}
-		return lambdamain.Handler[writer.Output]{Handle: w.Handle, Warm: w.Warm, Close: closeStore}, nil
+		return lambdamain.Handler[writer.Output]{Handle: w.Handle, Warm: w.Warm, Close: closeStore, Setup: w.Setup}, nil
 	})
 }
