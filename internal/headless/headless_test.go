@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/lambdabridge/lambdabridge/internal/tbtest"
 	"image"
 	"image/color"
 	"image/png"
@@ -76,40 +77,15 @@ func TestCountColor(t *testing.T) {
 	}
 }
 
-// stopTB records a Fatalf or Skipf and stops the goroutine's test function as they would.
-type stopTB struct {
-	testing.TB
-	fatal, skip string
-}
-
-type stopped struct{}
-
-func (s *stopTB) Helper() {}
-func (s *stopTB) Fatalf(format string, a ...any) {
-	s.fatal = fmt.Sprintf(format, a...)
-	panic(stopped{})
-}
-func (s *stopTB) Skipf(format string, a ...any) { s.skip = fmt.Sprintf(format, a...); panic(stopped{}) }
-
 func TestRequireWithoutChromium(t *testing.T) {
 	for _, want := range []string{"", "1"} {
 		t.Setenv("LAMBDABRIDGE_REQUIRE_DB", want)
-		tb := &stopTB{TB: t}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					if _, ok := r.(stopped); !ok {
-						panic(r)
-					}
-				}
-			}()
-			require(tb, []string{"/nonexistent/chromium"})
-		}()
+		tb := tbtest.Run(t, func(tb testing.TB) { require(tb, []string{"/nonexistent/chromium"}) })
 		switch {
-		case want == "1" && !strings.Contains(tb.fatal, "forbids skipping"):
-			t.Errorf("LAMBDABRIDGE_REQUIRE_DB=1: fatal %q, want a failure", tb.fatal)
-		case want == "" && (tb.skip == "" || tb.fatal != ""):
-			t.Errorf("no LAMBDABRIDGE_REQUIRE_DB: skip %q fatal %q, want a skip", tb.skip, tb.fatal)
+		case want == "1" && !strings.Contains(tb.Fatal, "forbids skipping"):
+			t.Errorf("LAMBDABRIDGE_REQUIRE_DB=1: fatal %q, want a failure", tb.Fatal)
+		case want == "" && (tb.Skip == "" || tb.Fatal != ""):
+			t.Errorf("no LAMBDABRIDGE_REQUIRE_DB: skip %q fatal %q, want a skip", tb.Skip, tb.Fatal)
 		}
 	}
 }

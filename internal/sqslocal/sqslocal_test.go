@@ -2,7 +2,7 @@ package sqslocal
 
 import (
 	"context"
-	"fmt"
+	"github.com/lambdabridge/lambdabridge/internal/tbtest"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,40 +104,15 @@ func TestStopIsIdempotent(t *testing.T) {
 	}
 }
 
-// stopTB records Fatalf/Skipf and stops the helper, as the testing package would.
-type stopTB struct {
-	testing.TB
-	fatal, skip string
-}
-
-type stopped struct{}
-
-func (s *stopTB) Helper() {}
-func (s *stopTB) Fatalf(format string, a ...any) {
-	s.fatal = fmt.Sprintf(format, a...)
-	panic(stopped{})
-}
-func (s *stopTB) Skipf(format string, a ...any) { s.skip = fmt.Sprintf(format, a...); panic(stopped{}) }
-
 func TestMissingInstall(t *testing.T) {
 	for _, require := range []string{"", "1"} {
 		t.Setenv("LAMBDABRIDGE_REQUIRE_DB", require)
-		tb := &stopTB{TB: t}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					if _, ok := r.(stopped); !ok {
-						panic(r)
-					}
-				}
-			}()
-			newAt(tb, t.TempDir()) // no node_modules here
-		}()
+		tb := tbtest.Run(t, func(tb testing.TB) { newAt(tb, t.TempDir()) })
 		switch {
-		case require == "1" && !strings.Contains(tb.fatal, "run npm ci"):
-			t.Errorf("with LAMBDABRIDGE_REQUIRE_DB=1: fatal %q, want it to ask for npm ci", tb.fatal)
-		case require == "" && (tb.skip == "" || tb.fatal != ""):
-			t.Errorf("without LAMBDABRIDGE_REQUIRE_DB: skip %q, fatal %q; want a skip", tb.skip, tb.fatal)
+		case require == "1" && !strings.Contains(tb.Fatal, "run npm ci"):
+			t.Errorf("with LAMBDABRIDGE_REQUIRE_DB=1: fatal %q, want it to ask for npm ci", tb.Fatal)
+		case require == "" && (tb.Skip == "" || tb.Fatal != ""):
+			t.Errorf("without LAMBDABRIDGE_REQUIRE_DB: skip %q, fatal %q; want a skip", tb.Skip, tb.Fatal)
 		}
 	}
 }
