@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdabridge/lambdabridge/internal/golden"
 )
 
 func day(s string) time.Time {
@@ -350,7 +352,7 @@ func TestBookFileIsCanonical(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, orig) {
-		t.Errorf("book.json is not in the book writer's form (rewrite it with UpdateBookFile):\n%s", lineDiff(string(orig), string(got)))
+		t.Errorf("book.json is not in the book writer's form (rewrite it with UpdateBookFile):\n%s", golden.Diff(string(orig), string(got)))
 	}
 	add := Entry{Value: 0.048, Unit: "USD/hour", Source: "https://example.com/nat", EffectiveFrom: "2026-11-01", Confidence: "confirmed"}
 	if err := UpdateBookFile(path, map[string]map[string]Entry{"us-east-1": {ItemNATGatewayHour: add}}); err != nil {

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lambdabridge/lambdabridge/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite planner/testdata/golden files")
@@ -17,76 +17,7 @@ var update = flag.Bool("update", false, "rewrite planner/testdata/golden files")
 // and fails with a line diff.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatalf("update golden: %v", err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test ./planner -update to create it): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (-want +got; go test ./planner -run %s -update to accept):\n%s", path, t.Name(), lineDiff(string(want), got))
-	}
-}
-
-// lineDiff is a small unified-style diff (longest common subsequence of lines),
-// showing changed lines with one line of context.
-func lineDiff(a, b string) string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	n, m := len(x), len(y)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	type op struct {
-		kind byte
-		text string
-		line int
-	}
-	var ops []op
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && x[i] == y[j]:
-			ops = append(ops, op{' ', x[i], i + 1})
-			i, j = i+1, j+1
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, op{'-', x[i], i + 1})
-			i++
-		default:
-			ops = append(ops, op{'+', y[j], j + 1})
-			j++
-		}
-	}
-	var out strings.Builder
-	for k, o := range ops {
-		near := o.kind != ' ' || (k > 0 && ops[k-1].kind != ' ') || (k+1 < len(ops) && ops[k+1].kind != ' ')
-		if near {
-			fmt.Fprintf(&out, "%c%4d %s\n", o.kind, o.line, o.text)
-		}
-	}
-	return out.String()
-}
-
-func TestLineDiff(t *testing.T) {
-	got := lineDiff("a\nb\nc\nd", "a\nB\nc\nd")
-	want := "    1 a\n-   2 b\n+   2 B\n    3 c\n"
-	if got != want {
-		t.Errorf("lineDiff = %q; want %q", got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), []byte(got), *update, "go test ./planner -run "+t.Name()+" -update")
 }
 
 func TestRenderGolden(t *testing.T) {

@@ -9,12 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lambdabridge/lambdabridge/internal/golden"
 	"github.com/lambdabridge/lambdabridge/internal/headless"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -70,20 +70,7 @@ func TestSVGGolden(t *testing.T) {
 	for name, in := range inputs() {
 		t.Run(name, func(t *testing.T) {
 			got := render(t, in)
-			path := filepath.Join("testdata", "golden", name+".svg")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test ./planner/chart -update writes it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs (go test ./planner/chart -run TestSVGGolden -update to accept)", path)
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", name+".svg"), got, *update, "go test ./planner/chart -run TestSVGGolden -update")
 			if again := render(t, in); !bytes.Equal(again, got) {
 				t.Error("two renderings differ: the SVG is not deterministic")
 			}

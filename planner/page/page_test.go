@@ -7,12 +7,12 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lambdabridge/lambdabridge/internal/golden"
 	"github.com/lambdabridge/lambdabridge/internal/headless"
 	"github.com/lambdabridge/lambdabridge/planner"
 )
@@ -54,20 +54,7 @@ func page(t *testing.T) []byte {
 
 func TestPageGolden(t *testing.T) {
 	got := page(t)
-	path := filepath.Join("testdata", "seed.html")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./planner/page -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./planner/page -update to accept)", path)
-	}
+	golden.Check(t, filepath.Join("testdata", "seed.html"), got, *update, "go test ./planner/page -run TestPageGolden -update")
 }
 
 // TestPageSelfContained: nothing on the page loads anything or runs anything.
