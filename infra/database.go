@@ -100,96 +100,14 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	parent := pulumi.Parent(d)
 
 	var dbSG pulumi.StringInput
+	var err error
 	if args.ExistingHost != "" {
-		if args.ExistingSecurityGroupID == "" {
-			return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbSecurityGroupId (the group the function group is let into on %d)", name, args.ExistingHost, PostgresPort)
-		}
-		dbSG = pulumi.String(args.ExistingSecurityGroupID)
-		d.Host = pulumi.String(args.ExistingHost).ToStringOutput()
-		d.Port = pulumi.Int(PostgresPort).ToIntOutput()
-		d.AdminPassword = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
-		switch {
-		case args.ExistingResourceID != "":
-			d.ResourceID = pulumi.String(args.ExistingResourceID).ToStringOutput()
-			d.Auth = "iam"
-			d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
-		case !args.PasswordInEnvironment:
-			return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbResourceId (the functions then use IAM authentication) or dbPasswordInEnvironment: true (the writer's dbPassword in their environment)", name, args.ExistingHost)
-		case args.Password == "":
-			return nil, fmt.Errorf("database %s: existingDbHost %s with dbPasswordInEnvironment needs dbPassword, the writer user's password", name, args.ExistingHost)
-		default:
-			d.ResourceID = pulumi.String("").ToStringOutput()
-			d.Auth = "password"
-			d.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
-			_ = ctx.Log.Warn(fmt.Sprintf("dbPasswordInEnvironment: the writer's database password for %s is in the functions' environment, "+
-				"where lambda:GetFunctionConfiguration reads it; set existingDbResourceId to use IAM authentication instead", args.ExistingHost), nil)
-		}
+		dbSG, err = d.useExisting(ctx, name, args)
 	} else {
-		sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
-			VpcId:       args.VpcID,
-			Description: pulumi.String("lambdabridge database: PostgreSQL from the function group only"),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("database %s: security group: %w", name, err)
-		}
-		dbSG = sg.ID()
-		sng, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
-			SubnetIds:   args.SubnetIDs,
-			Description: pulumi.String("lambdabridge private subnets"),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("database %s: subnet group: %w", name, err)
-		}
-		ia := &rds.InstanceArgs{
-			Engine:                           pulumi.String("postgres"),
-			EngineVersion:                    pulumi.String("17"),
-			InstanceClass:                    pulumi.String(planner.DatabaseInstanceClass),
-			AllocatedStorage:                 pulumi.Int(planner.DatabaseStorageGB),
-			StorageType:                      pulumi.String("gp3"),
-			StorageEncrypted:                 pulumi.Bool(true),
-			DbName:                           pulumi.String(args.Name),
-			Username:                         pulumi.String(masterUser),
-			DbSubnetGroupName:                sng.Name,
-			VpcSecurityGroupIds:              pulumi.StringArray{sg.ID()},
-			PubliclyAccessible:               pulumi.Bool(false),
-			MultiAz:                          pulumi.Bool(false),
-			IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-			BackupRetentionPeriod:            pulumi.Int(args.BackupRetentionDays),
-			DeletionProtection:               pulumi.Bool(args.DeletionProtection),
-			CopyTagsToSnapshot:               pulumi.Bool(true),
-			AutoMinorVersionUpgrade:          pulumi.Bool(true),
-			SkipFinalSnapshot:                pulumi.Bool(false),
-			FinalSnapshotIdentifier:          pulumi.String(finalSnapshotID(args.NamePrefix, args.Now())),
-		}
-		// The final snapshot's identifier is unique per instance: stamped with the time the
-		// instance is created and kept by ignoreChanges afterwards (no diff on later ups),
-		// so a second destroy or a replacement does not fail with DBSnapshotAlreadyExists.
-		// A replacement is a create, to which ignoreChanges does not apply: it gets a new stamp.
-		instOpts := []pulumi.ResourceOption{parent, pulumi.Protect(args.DeletionProtection),
-			pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier"})}
-		password := args.Password
-		if password == "" {
-			// No dbPassword: a fresh 130-bit password (26 characters of A-Z and 2-7, all
-			// allowed by RDS) on every run, of which only the first is ever used: with
-			// ignoreChanges the engine sends the value in the state instead of the
-			// program's on every update (and on a replacement), and uses the program's
-			// only when the state has none, i.e. at creation. The instance's password
-			// output, which the functions get, is therefore the stored one. No
-			// pulumi-random (not on the module proxy here) and no Secrets Manager secret
-			// (billed monthly, and unreachable from a VPC without NAT or an endpoint).
-			password = rand.Text()
-			instOpts = append(instOpts, pulumi.IgnoreChanges([]string{"password"}))
-		}
-		ia.Password = pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
-		inst, err := rds.NewInstance(ctx, name+"-postgres", ia, instOpts...)
-		if err != nil {
-			return nil, fmt.Errorf("database %s: instance: %w", name, err)
-		}
-		d.Host, d.Port, d.ResourceID = inst.Address, inst.Port, inst.ResourceId
-		d.Auth = "iam"
-		d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
-		d.AdminUser = masterUser
-		d.AdminPassword = pulumi.ToSecret(inst.Password.Elem()).(pulumi.StringOutput)
+		dbSG, err = d.newInstance(ctx, name, args, parent)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-from-functions", &vpc.SecurityGroupIngressRuleArgs{
@@ -221,4 +139,103 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return nil, fmt.Errorf("database %s: outputs: %w", name, err)
 	}
 	return d, nil
+}
+
+// useExisting points d at the database at args.ExistingHost and returns its security group.
+// The functions use IAM authentication with its resource id (existingDbResourceId), or else
+// the writer's password in their environment, only when the stack says so.
+func (d *Database) useExisting(ctx *pulumi.Context, name string, args *DatabaseArgs) (pulumi.StringInput, error) {
+	if args.ExistingSecurityGroupID == "" {
+		return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbSecurityGroupId (the group the function group is let into on %d)", name, args.ExistingHost, PostgresPort)
+	}
+	d.Host = pulumi.String(args.ExistingHost).ToStringOutput()
+	d.Port = pulumi.Int(PostgresPort).ToIntOutput()
+	d.AdminPassword = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	switch {
+	case args.ExistingResourceID != "":
+		d.ResourceID = pulumi.String(args.ExistingResourceID).ToStringOutput()
+		d.Auth = "iam"
+		d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	case !args.PasswordInEnvironment:
+		return nil, fmt.Errorf("database %s: existingDbHost %s needs existingDbResourceId (the functions then use IAM authentication) or dbPasswordInEnvironment: true (the writer's dbPassword in their environment)", name, args.ExistingHost)
+	case args.Password == "":
+		return nil, fmt.Errorf("database %s: existingDbHost %s with dbPasswordInEnvironment needs dbPassword, the writer user's password", name, args.ExistingHost)
+	default:
+		d.ResourceID = pulumi.String("").ToStringOutput()
+		d.Auth = "password"
+		d.Password = pulumi.ToSecret(pulumi.String(args.Password)).(pulumi.StringOutput)
+		_ = ctx.Log.Warn(fmt.Sprintf("dbPasswordInEnvironment: the writer's database password for %s is in the functions' environment, "+
+			"where lambda:GetFunctionConfiguration reads it; set existingDbResourceId to use IAM authentication instead", args.ExistingHost), nil)
+	}
+	return pulumi.String(args.ExistingSecurityGroupID), nil
+}
+
+// newInstance creates the RDS instance (with its security group and subnet group), points d
+// at it, and returns its security group.
+func (d *Database) newInstance(ctx *pulumi.Context, name string, args *DatabaseArgs, parent pulumi.ResourceOption) (pulumi.StringInput, error) {
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcID,
+		Description: pulumi.String("lambdabridge database: PostgreSQL from the function group only"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: security group: %w", name, err)
+	}
+	sng, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
+		SubnetIds:   args.SubnetIDs,
+		Description: pulumi.String("lambdabridge private subnets"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: subnet group: %w", name, err)
+	}
+	ia := &rds.InstanceArgs{
+		Engine:                           pulumi.String("postgres"),
+		EngineVersion:                    pulumi.String("17"),
+		InstanceClass:                    pulumi.String(planner.DatabaseInstanceClass),
+		AllocatedStorage:                 pulumi.Int(planner.DatabaseStorageGB),
+		StorageType:                      pulumi.String("gp3"),
+		StorageEncrypted:                 pulumi.Bool(true),
+		DbName:                           pulumi.String(args.Name),
+		Username:                         pulumi.String(masterUser),
+		DbSubnetGroupName:                sng.Name,
+		VpcSecurityGroupIds:              pulumi.StringArray{sg.ID()},
+		PubliclyAccessible:               pulumi.Bool(false),
+		MultiAz:                          pulumi.Bool(false),
+		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
+		BackupRetentionPeriod:            pulumi.Int(args.BackupRetentionDays),
+		DeletionProtection:               pulumi.Bool(args.DeletionProtection),
+		CopyTagsToSnapshot:               pulumi.Bool(true),
+		AutoMinorVersionUpgrade:          pulumi.Bool(true),
+		SkipFinalSnapshot:                pulumi.Bool(false),
+		FinalSnapshotIdentifier:          pulumi.String(finalSnapshotID(args.NamePrefix, args.Now())),
+	}
+	// The final snapshot's identifier is unique per instance: stamped with the time the
+	// instance is created and kept by ignoreChanges afterwards (no diff on later ups),
+	// so a second destroy or a replacement does not fail with DBSnapshotAlreadyExists.
+	// A replacement is a create, to which ignoreChanges does not apply: it gets a new stamp.
+	instOpts := []pulumi.ResourceOption{parent, pulumi.Protect(args.DeletionProtection),
+		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier"})}
+	password := args.Password
+	if password == "" {
+		// No dbPassword: a fresh 130-bit password (26 characters of A-Z and 2-7, all
+		// allowed by RDS) on every run, of which only the first is ever used: with
+		// ignoreChanges the engine sends the value in the state instead of the
+		// program's on every update (and on a replacement), and uses the program's
+		// only when the state has none, i.e. at creation. The instance's password
+		// output, which the functions get, is therefore the stored one. No
+		// pulumi-random (not on the module proxy here) and no Secrets Manager secret
+		// (billed monthly, and unreachable from a VPC without NAT or an endpoint).
+		password = rand.Text()
+		instOpts = append(instOpts, pulumi.IgnoreChanges([]string{"password"}))
+	}
+	ia.Password = pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
+	inst, err := rds.NewInstance(ctx, name+"-postgres", ia, instOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: instance: %w", name, err)
+	}
+	d.Host, d.Port, d.ResourceID = inst.Address, inst.Port, inst.ResourceId
+	d.Auth = "iam"
+	d.Password = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	d.AdminUser = masterUser
+	d.AdminPassword = pulumi.ToSecret(inst.Password.Elem()).(pulumi.StringOutput)
+	return sg.ID(), nil
 }
