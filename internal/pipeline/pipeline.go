@@ -229,32 +229,13 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 	sdk := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 	p.secretHeaders(&o, sdk)
 	bucket := ""
-	if needS3 || shape.NeedsFailureBucket() {
-		var others []string
-		if shape.NeedsFailureBucket() {
-			others, p.FailureBucket = []string{FailureBucket}, FailureBucket
-		}
-		if p.s3, err = NewS3(Bucket, blob.DefaultPrefix, others...); err != nil {
-			return nil, err
-		}
-		p.stops = append(p.stops, p.s3.Close)
-		p.s3c = p.s3.Client()
-	}
 	if needS3 {
-		sdk["AWS_ENDPOINT_URL_S3"] = p.s3.URL()
 		bucket = Bucket
 	}
-	p.sqs = sqslocal.NewClient(o.SQSEndpoint)
-	qname := "lambdabridge-local-dlq-" + randomHex(4)
-	// The deployed queue's maximum message size (infra sets it): a larger failure record is
-	// refused, as SQS refuses it.
-	out, err := p.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(qname),
-		Attributes: map[string]string{string(types.QueueAttributeNameMaximumMessageSize): strconv.Itoa(planner.DLQMaxMessageBytes)}})
+	dlq, err := p.startStores(ctx, needS3, sdk)
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: create dead-letter queue on %s: %w", o.SQSEndpoint, err)
+		return nil, err
 	}
-	p.DLQURL = aws.ToString(out.QueueUrl)
-	dlq := lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL, MaxMessageBytes: planner.DLQMaxMessageBytes}
 	onFailure := func(r planner.Role) lambdaasync.Destination {
 		if shape.FailureSink(r) == planner.FailureBucket && !o.FailuresToQueue {
 			return lambdaasync.S3Destination{Client: p.s3c, Bucket: FailureBucket}
@@ -275,26 +256,7 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		return lambdaasync.Config{FunctionARN: ARN(string(r)), MaximumRetryAttempts: o.MaxRetries, MaximumEventAge: o.MaxEventAge,
 			OnFailure: onFailure(r), MaxPayloadBytes: o.AsyncLimitBytes}
 	}
-	// The schedule, as infra deploys it: retries of a refused Invoke, then the dead-letter queue.
-	schedule := func(target lambdaasync.Target) error {
-		opts := []lambdaasync.SchedulerOption{lambdaasync.WithSchedulerClock(o.Clock)}
-		if o.Refusals != nil {
-			opts = append(opts, lambdaasync.WithRefusals(func(at time.Time, attempt int) error {
-				if o.Refusals(at, attempt) {
-					return errors.New("injected fault: Lambda refused the schedule's Invoke (TooManyRequestsException)")
-				}
-				return nil
-			}))
-		}
-		if o.ScheduleDuplicates != nil {
-			opts = append(opts, lambdaasync.WithSchedulerDuplicates(o.ScheduleDuplicates))
-		}
-		var err error
-		p.scheduler, err = lambdaasync.NewScheduler(target, lambdaasync.SchedulerConfig{ScheduleARN: ScheduleARN,
-			MaximumRetryAttempts: planner.SchedulerRetryAttempts, MaximumEventAge: planner.SchedulerMaxEventAgeSeconds * time.Second,
-			DeadLetter: dlq}, opts...)
-		return err
-	}
+	schedule := func(target lambdaasync.Target) error { return p.startSchedule(target, dlq) }
 	queueOpts := func(name string) []lambdaasync.Option {
 		opts := []lambdaasync.Option{lambdaasync.WithClock(o.Clock)}
 		if o.Duplicates != nil {
@@ -335,6 +297,61 @@ func New(ctx context.Context, o Options) (p *Pipeline, err error) {
 		return nil, err
 	}
 	return p, schedule(p.sched)
+}
+
+// startStores starts the local S3 server when a bucket is needed (the handoff bucket when
+// needS3, the failure bucket when the shape sends failures there; sdk gains its endpoint) and
+// creates the dead-letter queue with the deployed maximum message size (a larger failure
+// record is refused, as SQS refuses it).
+func (p *Pipeline) startStores(ctx context.Context, needS3 bool, sdk map[string]string) (lambdaasync.SQSDestination, error) {
+	var none lambdaasync.SQSDestination
+	if needS3 || p.shape.NeedsFailureBucket() {
+		var others []string
+		if p.shape.NeedsFailureBucket() {
+			others, p.FailureBucket = []string{FailureBucket}, FailureBucket
+		}
+		var err error
+		if p.s3, err = NewS3(Bucket, blob.DefaultPrefix, others...); err != nil {
+			return none, err
+		}
+		p.stops = append(p.stops, p.s3.Close)
+		p.s3c = p.s3.Client()
+	}
+	if needS3 {
+		sdk["AWS_ENDPOINT_URL_S3"] = p.s3.URL()
+	}
+	p.sqs = sqslocal.NewClient(p.o.SQSEndpoint)
+	qname := "lambdabridge-local-dlq-" + randomHex(4)
+	out, err := p.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(qname),
+		Attributes: map[string]string{string(types.QueueAttributeNameMaximumMessageSize): strconv.Itoa(planner.DLQMaxMessageBytes)}})
+	if err != nil {
+		return none, fmt.Errorf("pipeline: create dead-letter queue on %s: %w", p.o.SQSEndpoint, err)
+	}
+	p.DLQURL = aws.ToString(out.QueueUrl)
+	return lambdaasync.SQSDestination{Client: p.sqs, QueueURL: p.DLQURL, MaxMessageBytes: planner.DLQMaxMessageBytes}, nil
+}
+
+// startSchedule is the schedule as infra deploys it, invoking target: retries of a refused
+// Invoke, then the dead-letter queue dlq; refusals and duplicates as the options inject them.
+func (p *Pipeline) startSchedule(target lambdaasync.Target, dlq lambdaasync.Destination) error {
+	o := p.o
+	opts := []lambdaasync.SchedulerOption{lambdaasync.WithSchedulerClock(o.Clock)}
+	if o.Refusals != nil {
+		opts = append(opts, lambdaasync.WithRefusals(func(at time.Time, attempt int) error {
+			if o.Refusals(at, attempt) {
+				return errors.New("injected fault: Lambda refused the schedule's Invoke (TooManyRequestsException)")
+			}
+			return nil
+		}))
+	}
+	if o.ScheduleDuplicates != nil {
+		opts = append(opts, lambdaasync.WithSchedulerDuplicates(o.ScheduleDuplicates))
+	}
+	var err error
+	p.scheduler, err = lambdaasync.NewScheduler(target, lambdaasync.SchedulerConfig{ScheduleARN: ScheduleARN,
+		MaximumRetryAttempts: planner.SchedulerRetryAttempts, MaximumEventAge: planner.SchedulerMaxEventAgeSeconds * time.Second,
+		DeadLetter: dlq}, opts...)
+	return err
 }
 
 // specOf is the function of role r: its bootstrap package, its environment, and the timeout
