@@ -347,7 +347,7 @@ func pointOf(r *Report, multiplier float64) Point {
 		if e.Name == r.Chosen {
 			p.FitsFreeTier = e.FitsFreeTier
 		}
-		if e.Name == Destination {
+		if e.Parts.RecordLimited() { // the topology whose fetch travels in the async record
 			p.DestinationValid = e.Valid
 		}
 	}

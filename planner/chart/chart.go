@@ -23,14 +23,29 @@ const (
 	Height = 900
 )
 
-// colors gives each topology a color that stays the same from chart to chart (a
-// colorblind-safe palette, Okabe-Ito).
-var colors = map[planner.Topology]string{
-	planner.Destination: "#009E73",
-	planner.IPv6:        "#56B4E9",
-	planner.S3:          "#E69F00",
-	planner.NATInstance: "#CC79A7",
-	planner.NATGateway:  "#D55E00",
+// palette is a colorblind-safe palette (Okabe-Ito, without the blue the record line uses and
+// the black of the text), given to the topologies in their tie-break order.
+var palette = []string{"#009E73", "#56B4E9", "#E69F00", "#CC79A7", "#D55E00", "#F0E442", "#999999"}
+
+// colors gives each topology a color that stays the same from chart to chart: its place in
+// planner.AllTopologies picks it from the palette, so a new topology gets one too.
+var colors = func() map[planner.Topology]string {
+	m := map[planner.Topology]string{}
+	for i, t := range planner.AllTopologies {
+		m[t] = palette[i%len(palette)]
+	}
+	return m
+}()
+
+// recordTopology is the estimate of the topology whose fetch travels in an async record (the
+// one the record panel is about), or nil.
+func recordTopology(r *planner.Report) *planner.Estimate {
+	for i := range r.Topologies {
+		if r.Topologies[i].Parts.RecordLimited() {
+			return &r.Topologies[i]
+		}
+	}
+	return nil
 }
 
 // svg accumulates the drawing's elements.
@@ -291,17 +306,21 @@ func recordPanel(s *svg, x *planner.Exploration) {
 	}
 	ratio := float64(p.RawBytes) / float64(p.CompressedBytes)
 	s.text(f.x0, 490, "start", "heading", fmt.Sprintf("Destination record size by payload size (x1 to x%d at the measured %.1f:1)", planner.WhatIfMaxMultiplier, ratio))
-	if d := r.Find(planner.Destination); d != nil && !d.Valid && len(d.Reasons) > 0 && p.Fits {
+	if d := recordTopology(r); d != nil && !d.Valid && len(d.Reasons) > 0 && p.Fits {
 		why, _, _ := strings.Cut(d.Reasons[0], ":")
-		s.text(f.x0, 506, "start", "sub", "destination is invalid for this stack whatever the size: "+why)
+		s.text(f.x0, 506, "start", "sub", string(d.Name)+" is invalid for this stack whatever the size: "+why)
 	}
 
 	// Invalid region: a record above the usable part of the limit.
 	yu := f.sy(float64(p.UsableBytes))
 	s.printf(`<rect x="%s" y="%s" width="%s" height="%s" class="invalid-region"/>`+"\n", f1(f.x0), f1(f.y0), f1(f.x1-f.x0), f1(yu-f.y0))
-	above := "record too big: destination invalid"
-	if d := r.Find(planner.Destination); d != nil && d.Parts.Spills(x.Spill) {
-		above = "record too big: spilled to S3"
+	d := recordTopology(r)
+	above := "record too big: invalid"
+	if d != nil {
+		above = "record too big: " + string(d.Name) + " invalid"
+		if d.Parts.Spills(x.Spill) {
+			above = "record too big: spilled to S3"
+		}
 	}
 	s.text(f.x0+8, f.y0+16, "start", "small", above)
 
